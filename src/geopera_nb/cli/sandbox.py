@@ -1,0 +1,69 @@
+"""``geopera-nb sandbox``: run the embedded Geopera sandbox server.
+
+Examples
+--------
+``geopera-nb sandbox serve --port 8765 --data .sandbox-data --seed 0``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geopera_nb.sandbox.clock import DEFAULT_START
+
+
+@click.group(name="sandbox")
+def command() -> None:
+    """Run the embedded Geopera sandbox server."""
+
+
+@command.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0: any free port; the URL is printed).")
+@click.option("--data", "data_dir", default=".sandbox-data", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of sandbox.db (state persists across restarts).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the catalogue and the ids (new databases only).")
+@click.option("--admin-token", default=None, envvar="GEOPERA_SANDBOX_ADMIN_TOKEN",
+              help="Admin API token (default: $GEOPERA_SANDBOX_ADMIN_TOKEN or generated "
+                   "into DIR/admin-token).", show_envvar=True)
+@click.option("--clock-start", default=DEFAULT_START, show_default=True,
+              help="Initial sandbox time of a new database (ISO 8601).")
+@click.option("--rate-limit-general", type=click.IntRange(1), default=600, show_default=True,
+              help="Calls per org per minute.")
+@click.option("--rate-limit-placement", type=click.IntRange(1), default=60, show_default=True,
+              help="Placements per org per minute.")
+@click.option("--rate-limit-spend", type=click.IntRange(1), default=30, show_default=True,
+              help="Other spending calls per org per minute.")
+@click.option("--max-body-bytes", type=click.IntRange(1024), default=5 * 1024 * 1024,
+              show_default=True, help="Larger request bodies answer 413.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request line (never headers or bodies).")
+def serve(host: str, port: int, data_dir: Path, seed: int, admin_token: str | None,
+          clock_start: str, rate_limit_general: int, rate_limit_placement: int,
+          rate_limit_spend: int, max_body_bytes: int, log_level: str, access_log: bool) -> None:
+    """Serve the sandbox API until interrupted (state in DIR/sandbox.db)."""
+    from geopera_nb.sandbox.clock import parse_iso
+    from geopera_nb.sandbox.config import SandboxConfig
+    from geopera_nb.sandbox.server import serve as run
+
+    try:
+        parse_iso(clock_start)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 instant: {clock_start!r}",
+                                 param_hint="--clock-start") from exc
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = SandboxConfig(
+        data_dir=data_dir, seed=seed, admin_token=admin_token, clock_start=clock_start,
+        rate_limits={"general": rate_limit_general, "placement": rate_limit_placement,
+                     "spend": rate_limit_spend},
+        max_body_bytes=max_body_bytes)
+    if admin_token is None:
+        click.echo(f"admin token: in {data_dir / 'admin-token'}", err=True)
+    run(config, host=host, port=port, log_level=log_level, access_log=access_log)

@@ -1,0 +1,104 @@
+"""What :class:`~geopera_nb.client.Client` and :class:`~geopera_nb.client.AsyncClient`
+share: credential resolution, operation lookup, idempotency keys, the safe repr."""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from ..contract import OPERATIONS_BY_ID, Operation
+from ..errors import RequestValidationError
+from .auth import Auth, auth_for
+from .bodies import prepare_body
+from .credentials import Credentials, resolve_credentials
+from .namespaces import Namespace
+from .secret import Secret
+from .transport import new_idempotency_key
+
+__all__ = ["ClientBase"]
+
+
+class ClientBase:
+    """Credential handling and helpers common to both clients (not used directly)."""
+
+    _namespace_classes: ClassVar[dict[str, type[Namespace]]] = {}
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        token: str | Secret | None = None,
+        oidc: bool = False,
+        profile: str | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._credentials: Credentials = resolve_credentials(
+            api_key, token=token, base_url=base_url, profile=profile)
+        self._auth: Auth = auth_for(self._credentials, oidc=oidc)
+        self._clock = clock or time.monotonic
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, e.g. ``https://api.geopera.com``."""
+        return self._credentials.base_url
+
+    @property
+    def credentials_source(self) -> str:
+        """Where the credentials came from (``arguments``, ``env:...``, ``profile:...``)."""
+        return self._credentials.source
+
+    @classmethod
+    def namespace_class(cls, name: str) -> type[Namespace]:
+        """The generated namespace class of a top-level group (``"orders"``...)."""
+        return cls._namespace_classes[name]
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._namespace_classes))
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(base_url={self.base_url!r}, "
+                f"auth={self._auth.describe()}, source={self._credentials.source!r})")
+
+    __str__ = __repr__
+
+    @staticmethod
+    def _operation(op_id: str) -> Operation:
+        op = OPERATIONS_BY_ID.get(op_id)
+        if op is None:
+            hint = difflib.get_close_matches(str(op_id), list(OPERATIONS_BY_ID), n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise RequestValidationError(f"unknown operation {op_id!r}{suggestion}",
+                                         fields=["op_id"])
+        return op
+
+    @staticmethod
+    def _key_for(op: Operation, idempotency_key: str | None) -> str | None:
+        if op.spends:
+            if idempotency_key is not None and (not isinstance(idempotency_key, str)
+                                                or not idempotency_key.strip()):
+                raise RequestValidationError("idempotency_key must be a non-empty string",
+                                             fields=["idempotency_key"], operation=op.id)
+            return idempotency_key or new_idempotency_key()
+        if idempotency_key is not None:
+            raise RequestValidationError(
+                f"{op.id} is a {op.side_effect} operation: idempotency_key applies only to "
+                "spending operations", fields=["idempotency_key"], operation=op.id)
+        return None
+
+    def _prepare(self, op_id: str, body: Mapping[str, Any] | None) -> tuple[Operation,
+                                                                             dict[str, Any]]:
+        op = self._operation(op_id)
+        return op, prepare_body(op, body)
+
+    def _streaming(self, op_id: str, body: Mapping[str, Any] | None) -> tuple[
+            Operation, dict[str, Any]]:
+        op, payload = self._prepare(op_id, body)
+        if op.records is None:
+            streaming = sorted(o.id for o in OPERATIONS_BY_ID.values() if o.records)
+            raise RequestValidationError(
+                f"{op.id} has no NDJSON form; streaming operations: {', '.join(streaming)}",
+                fields=["op_id"], operation=op.id)
+        return op, payload

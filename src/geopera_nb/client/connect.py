@@ -1,0 +1,71 @@
+"""``gn.connect()``: your account if you have one, else an embedded sandbox.
+
+Examples
+--------
+>>> import geopera_nb as gn
+>>> client = gn.connect()            # doctest: +SKIP
+>>> client.credentials_source        # doctest: +SKIP
+'profile:default'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .credentials import find_credentials
+from .sync import Client
+
+__all__ = ["connect"]
+
+
+def connect(
+    *,
+    profile: str | None = None,
+    sandbox: bool | None = None,
+    seed: int = 0,
+    credits: int = 1_000_000,
+    org_name: str = "Demo",
+    **client_kwargs: Any,
+) -> Client:
+    """A ready :class:`~geopera_nb.client.Client`.
+
+    With credentials in the environment (``GEOPERA_API_TOKEN``/``GEOPERA_API_KEY``) or a
+    stored CLI profile, the client talks to that real account. Otherwise (or with
+    ``sandbox=True``) an embedded sandbox starts on loopback
+    (``geopera_nb.sandbox.start(seed=seed)``), a demo organisation with ``credits`` is
+    created, and the client is logged in as it; closing the client stops the sandbox.
+
+    Parameters
+    ----------
+    profile
+        The CLI profile to use.
+    sandbox
+        ``True``: always the sandbox; ``False``: never (raise without credentials);
+        ``None``: the sandbox only when no credentials are found.
+    seed, credits, org_name
+        For the sandbox: its seed and the demo organisation.
+    **client_kwargs
+        Passed to :class:`~geopera_nb.client.Client` (``retry=``, ``timeout=``...).
+
+    Raises
+    ------
+    geopera_nb.errors.CredentialsError
+        ``sandbox=False`` and no credentials were found.
+    """
+    if sandbox is not True:
+        creds = find_credentials(profile=profile)
+        if creds is not None or sandbox is False:
+            return Client(profile=profile, **client_kwargs)
+    sandbox_module: Any = importlib.import_module("geopera_nb.sandbox")
+    handle = sandbox_module.start(seed=seed)
+    try:
+        org = handle.create_org(name=org_name, credits=credits)
+        client: Client = handle.client(org, **client_kwargs) if client_kwargs else handle.client(
+            org)
+    except BaseException:
+        handle.stop()
+        raise
+    client._on_close.append(handle.stop)
+    client.sandbox = handle  # type: ignore[attr-defined]
+    return client

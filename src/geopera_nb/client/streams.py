@@ -1,0 +1,218 @@
+"""NDJSON streams: read incrementally, trust nothing until the trailer says so.
+
+A stream is one JSON record per line, then a trailer line
+``{"stream": {"status": "complete", "count": N}}``; on failure mid-stream the trailer is
+``{"stream": {"status": "error", "problem": {...}}}``. :class:`NDJSONReader` is the
+sans-I/O parser both clients feed with network chunks:
+
+- a line that is not a JSON object raises :class:`~geopera_nb.errors.MalformedStreamError`
+  with its 1-based line number;
+- an error trailer raises the problem as its typed :class:`~geopera_nb.errors.APIError`;
+- no trailer, a count that differs from the records seen, or a connection lost
+  mid-stream raise :class:`~geopera_nb.errors.TruncatedStreamError`;
+- anything but ``application/x-ndjson`` raises :class:`~geopera_nb.errors.StreamError`
+  before reading.
+
+Records already yielded before an error are *not* the whole answer: the error comes
+after them, so ``list(client.stream(...))`` never returns partial data as complete.
+
+Examples
+--------
+>>> reader = NDJSONReader("orders.list")
+>>> reader.records(b'{"id": 1}\\n{"id": 2}\\n{"stream": {"status": "complete", "co')
+[{'id': 1}, {'id': 2}]
+>>> reader.records(b'unt": 2}}\\n')
+[]
+>>> reader.finish_records()
+[]
+>>> NDJSONReader("orders.list").finish_records()
+Traceback (most recent call last):
+...
+geopera_nb.errors.TruncatedStreamError: orders.list: the stream ended without its trailer after 0 records (truncated)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+
+from ..errors import (
+    GeoperaError,
+    MalformedStreamError,
+    StreamError,
+    TruncatedStreamError,
+    from_problem,
+)
+
+__all__ = ["NDJSON_TYPES", "NDJSONReader"]
+
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+_TRAILER_MARK = b'"stream"'
+
+
+class NDJSONReader:
+    """Sans-I/O NDJSON parser with trailer checking.
+
+    Feed chunks with :meth:`records` (parsed dicts) or :meth:`lines` (raw record lines,
+    for a columnar fast path that parses itself), then call :meth:`finish_records` /
+    :meth:`finish_lines` once the body ended.
+
+    Parameters
+    ----------
+    operation
+        The operation id (named in errors).
+    """
+
+    __slots__ = ("_buf", "_count", "_lineno", "_trailer", "operation")
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self._buf = b""
+        self._lineno = 0
+        self._count = 0
+        self._trailer: dict[str, Any] | None = None
+
+    @property
+    def count(self) -> int:
+        """Records seen so far."""
+        return self._count
+
+    def check_content_type(self, response: httpx.Response) -> None:
+        """Raise :class:`StreamError` unless the response is NDJSON."""
+        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in NDJSON_TYPES:
+            raise StreamError(
+                f"{self.operation}: expected application/x-ndjson, the server answered "
+                f"{kind or 'no content type'} (does this operation stream?)",
+                operation=self.operation, content_type=kind)
+
+    def _split(self, chunk: bytes) -> list[bytes]:
+        data = self._buf + chunk if self._buf else chunk
+        lines = data.split(b"\n")
+        self._buf = lines.pop()
+        return lines
+
+    def _malformed(self, why: str, lineno: int) -> MalformedStreamError:
+        return MalformedStreamError(f"{self.operation}: line {lineno} of the stream {why}",
+                                    operation=self.operation, records=self._count, line=lineno)
+
+    def _take_trailer(self, obj: Any, lineno: int) -> bool:
+        """True when ``obj`` is the trailer (stored)."""
+        if type(obj) is dict and len(obj) == 1 and "stream" in obj:
+            inner = obj["stream"]
+            if not isinstance(inner, dict):
+                raise self._malformed("has a trailer that is not an object", lineno)
+            self._trailer = inner
+            return True
+        return False
+
+    def _after_trailer(self, line: bytes, lineno: int) -> None:
+        if line.strip():
+            raise self._malformed("comes after the trailer", lineno)
+
+    def iter_records(self, chunk: bytes) -> Iterator[dict[str, Any]]:
+        """Yield the records of the complete lines of ``chunk`` one by one.
+
+        Yielding one at a time (rather than a list per chunk) lets a consumer that
+        drops records free them at once, which keeps the garbage collector idle.
+        """
+        loads = orjson.loads
+        lineno = self._lineno
+        for line in self._split(chunk):
+            lineno += 1
+            if self._trailer is not None:
+                self._after_trailer(line, lineno)
+                continue
+            try:
+                obj = loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+                self._lineno = lineno
+                raise self._malformed("is not valid JSON", lineno) from None
+            if type(obj) is not dict:
+                self._lineno = lineno
+                raise self._malformed(f"is a JSON {type(obj).__name__}, not an object", lineno)
+            if len(obj) == 1 and self._take_trailer(obj, lineno):
+                continue
+            self._count += 1
+            self._lineno = lineno
+            yield obj
+        self._lineno = lineno
+
+    def records(self, chunk: bytes) -> list[dict[str, Any]]:
+        """Parse the complete lines of ``chunk``; returns the records."""
+        return list(self.iter_records(chunk))
+
+    def lines(self, chunk: bytes) -> list[bytes]:
+        """The raw record lines of ``chunk`` (not parsed, trailer removed)."""
+        out: list[bytes] = []
+        lineno = self._lineno
+        for line in self._split(chunk):
+            lineno += 1
+            if self._trailer is not None:
+                self._after_trailer(line, lineno)
+                continue
+            if _TRAILER_MARK in line[:16]:
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    obj = None
+                if self._take_trailer(obj, lineno):
+                    continue
+            if not line.strip():
+                continue
+            out.append(line)
+        self._lineno = lineno
+        self._count += len(out)
+        return out
+
+    def _verify(self) -> None:
+        trailer = self._trailer
+        if trailer is None:
+            raise self.truncated("the stream ended without its trailer")
+        status = trailer.get("status")
+        if status == "error":
+            problem = trailer.get("problem")
+            if not isinstance(problem, dict):
+                problem = {"status": 500, "title": "Stream error",
+                           "detail": "the stream ended with an error trailer"}
+            raise from_problem(problem, self.operation)
+        if status != "complete":
+            raise StreamError(f"{self.operation}: unknown stream trailer status {status!r}",
+                              operation=self.operation, records=self._count)
+        count = trailer.get("count")
+        if isinstance(count, int) and count != self._count:
+            raise TruncatedStreamError(
+                f"{self.operation}: the trailer announced {count} records, {self._count} "
+                "arrived", operation=self.operation, records=self._count)
+
+    def finish_records(self) -> list[dict[str, Any]]:
+        """Parse what is left after the body ended and check the trailer."""
+        rest: list[dict[str, Any]] = []
+        if self._buf:
+            failure: GeoperaError | None = None
+            try:
+                rest = self.records(b"\n")
+            except MalformedStreamError:
+                # an unterminated last line that does not parse: the body was cut
+                failure = self.truncated(f"the stream ended in the middle of line {self._lineno}")
+            if failure is not None:
+                raise failure
+        self._verify()
+        return rest
+
+    def finish_lines(self) -> list[bytes]:
+        """Like :meth:`finish_records` for the raw-lines path."""
+        rest = self.lines(b"\n") if self._buf else []
+        self._verify()
+        return rest
+
+    def truncated(self, why: str) -> GeoperaError:
+        """The error for a stream cut short (no trailer, lost connection)."""
+        return TruncatedStreamError(
+            f"{self.operation}: {why} after {self._count} records (truncated)",
+            operation=self.operation, records=self._count)

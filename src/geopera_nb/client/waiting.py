@@ -1,0 +1,137 @@
+"""``wait_for``: bounded, visible, interruptible polling of one order.
+
+:class:`Waiter` holds the rules (sans-I/O); the clients poll ``orders.get`` and feed it.
+
+- Done when the order's ``status`` (or ``subStatus``) is in ``until``, or when
+  ``until(order)`` is true for a callable.
+- A final status (``FULFILLED``, ``FAILED``, ``CANCELED``) that is not awaited raises
+  :class:`~geopera_nb.errors.OrderFailedError` carrying the order and its
+  ``statusReason``.
+- Past ``timeout`` seconds: :class:`~geopera_nb.errors.WaitTimeoutError` (a
+  ``TimeoutError``) with the last order seen. Never an endless loop.
+- A tqdm progress display (``tqdm.auto``: a widget in Jupyter, text in a terminal) shows
+  status/subStatus; ``on_progress(order)`` is called after every poll.
+- ``KeyboardInterrupt`` (the notebook's stop button) propagates; the display is closed.
+
+Examples
+--------
+>>> waiter = Waiter("o-1", until=("FULFILLED",), timeout=10, poll=1, clock=lambda: 0.0)
+>>> waiter.done({"id": "o-1", "status": "PLACED", "subStatus": "IN_PROGRESS"})
+False
+>>> waiter.done({"id": "o-1", "status": "FULFILLED"})
+True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import OrderFailedError, RequestValidationError, WaitTimeoutError
+
+__all__ = ["FINAL_STATUSES", "Until", "Waiter"]
+
+FINAL_STATUSES = frozenset({"FULFILLED", "FAILED", "CANCELED"})
+
+Until = Iterable[str] | str | Callable[[dict[str, Any]], bool]
+
+
+class Waiter:
+    """The state of one ``wait_for`` call.
+
+    Parameters
+    ----------
+    order_id
+        The order polled.
+    until
+        Statuses/sub-statuses to wait for, or a predicate over the order.
+    timeout
+        Seconds before giving up.
+    poll
+        Seconds between polls.
+    clock
+        Monotonic clock (injectable).
+    """
+
+    def __init__(
+        self,
+        order_id: str,
+        *,
+        until: Until = ("FULFILLED",),
+        timeout: float = 600.0,
+        poll: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if timeout < 0 or poll <= 0:
+            raise RequestValidationError("timeout must be >= 0 and poll > 0",
+                                         fields=["timeout", "poll"])
+        self.order_id = order_id
+        if callable(until):
+            self._predicate: Callable[[dict[str, Any]], bool] | None = until
+            self.targets: frozenset[str] = frozenset()
+        else:
+            self._predicate = None
+            self.targets = frozenset([until] if isinstance(until, str) else until)
+            if not self.targets:
+                raise RequestValidationError("until must name at least one status",
+                                             fields=["until"])
+        self.timeout = timeout
+        self.poll = poll
+        self._clock = clock
+        self._start = clock()
+        self.polls = 0
+        self.last: dict[str, Any] | None = None
+
+    @staticmethod
+    def describe(order: dict[str, Any]) -> str:
+        """``"PLACED/QUOTATION_WAITING_RESPONSE"``-style label for the display."""
+        status = order.get("status") or "?"
+        sub = order.get("subStatus")
+        return f"{status}/{sub}" if sub else str(status)
+
+    def done(self, order: dict[str, Any]) -> bool:
+        """True when awaited; raises when the order ended otherwise."""
+        self.polls += 1
+        self.last = order
+        if self._predicate is not None:
+            if self._predicate(order):
+                return True
+        elif order.get("status") in self.targets or order.get("subStatus") in self.targets:
+            return True
+        status = order.get("status")
+        if status in FINAL_STATUSES:
+            reason = order.get("statusReason")
+            raise OrderFailedError(
+                f"order {self.order_id} ended {self.describe(order)}"
+                + (f": {reason}" if reason else "") + " (not what was awaited)",
+                order=order)
+        return False
+
+    def next_sleep(self) -> float:
+        """Seconds to sleep before the next poll; raises once the time is up."""
+        remaining = self.timeout - (self._clock() - self._start)
+        if remaining <= 0:
+            last = self.describe(self.last) if self.last else "unknown"
+            raise WaitTimeoutError(
+                f"order {self.order_id} still {last} after {self.timeout:g}s "
+                f"({self.polls} polls)", order=self.last)
+        return min(self.poll, remaining)
+
+    def progress_bar(self, enabled: bool) -> Any:
+        """A tqdm (``tqdm.auto``) display of the polling, or ``None``."""
+        if not enabled:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=None, desc=f"order {self.order_id[:8]}", unit="poll",
+                    bar_format="{desc} [{elapsed}]", leave=True)
+
+    def report(self, bar: Any, order: dict[str, Any],
+               on_progress: Callable[[dict[str, Any]], Any] | None) -> None:
+        """Update the display and call ``on_progress``."""
+        if bar is not None:
+            bar.set_description_str(f"order {self.order_id[:8]}: {self.describe(order)}")
+            bar.update(1)
+        if on_progress is not None:
+            on_progress(order)

@@ -1,0 +1,88 @@
+"""How frames read from a client: records, raw NDJSON bytes, many orders at once.
+
+Frames only ever talk to a client (``gn.Client`` or anything duck-typed like it:
+``stream``, ``stream_bytes``, ``iter_records``, ``call``), never to HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import orjson
+
+from geopera_nb.frames._ndjson import check_trailer, split_trailer
+
+T = TypeVar("T")
+
+#: default number of orders fetched at once by the many-order frames
+DEFAULT_CONCURRENCY = 8
+
+
+def order_ids(order_id_or_ids: str | Iterable[str]) -> list[str]:
+    """Normalise one id or many ids (any iterable, a Series...) to a list of str.
+
+    Examples
+    --------
+    >>> order_ids("a"), order_ids(["a", "b", "a"])
+    (['a'], ['a', 'b'])
+    """
+    if isinstance(order_id_or_ids, str):
+        return [order_id_or_ids]
+    seen: dict[str, None] = {}
+    for value in order_id_or_ids:
+        seen.setdefault(str(value), None)
+    return list(seen)
+
+
+def iter_records(client: Any, op_id: str, body: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """All records of a list-like operation.
+
+    Uses ``client.stream`` (one NDJSON request, trailer checked by the client) when the
+    client has it, else ``client.iter_records`` (pages or ``next`` tokens).
+    """
+    body = dict(body or {})
+    stream = getattr(client, "stream", None)
+    if callable(stream):
+        yield from stream(op_id, body)
+        return
+    yield from client.iter_records(op_id, body)
+
+
+def call(client: Any, op_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One JSON call through ``client.call``."""
+    result: dict[str, Any] = client.call(op_id, dict(body or {}))
+    return result
+
+
+def ndjson_lines(client: Any, op_id: str, body: dict[str, Any]) -> list[bytes]:
+    """The record lines (bytes, no newline) of ``op_id``'s NDJSON answer, trailer checked.
+
+    Uses ``client.stream_bytes`` (which checks the trailer and drops it). A duck-typed
+    client that hands the trailer line through gets it checked here. Without
+    ``stream_bytes`` the records of :func:`iter_records` are re-serialised with orjson.
+    """
+    stream_bytes = getattr(client, "stream_bytes", None)
+    if not callable(stream_bytes):
+        return [orjson.dumps(r) for r in iter_records(client, op_id, body)]
+    lines = [line for line in stream_bytes(op_id, body) if line.strip()]
+    if lines and b'"stream"' in lines[-1][:16]:
+        tail, trailer = split_trailer(lines[-1])
+        if trailer is not None and not tail:
+            lines.pop()
+            check_trailer(trailer, len(lines), op_id)
+    return [line.rstrip(b"\r\n") if line.endswith(b"\n") else line for line in lines]
+
+
+def map_orders(
+    fn: Callable[[str], T], ids: Sequence[str], concurrency: int = DEFAULT_CONCURRENCY
+) -> list[T]:
+    """``[fn(id) for id in ids]``, run on a thread pool, results in input order.
+
+    The first exception raised by any call is re-raised.
+    """
+    if len(ids) <= 1 or concurrency <= 1:
+        return [fn(i) for i in ids]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(ids))) as pool:
+        return list(pool.map(fn, ids))

@@ -1,0 +1,222 @@
+"""The main job: run the tasking workflow notebook headless and report what it did.
+
+``geopera-nb demo`` (and ``./dev demo``) call :func:`run_main_job`:
+
+1. connect: the account in ``GEOPERA_API_URL`` + ``GEOPERA_API_TOKEN`` when both are
+   set, otherwise an embedded sandbox started here (seeded, a fresh demo org);
+2. execute the notebooks themselves (``notebooks/02-tasking.ipynb`` by default) with
+   nbclient, the kernel pointed at that account through the same environment variables
+   and at the output directory through ``GEOPERA_NB_OUT`` (the notebook writes
+   ``coverage.gpkg`` there);
+3. write each executed notebook as ``.ipynb`` and ``.html`` (nbconvert) beside it;
+4. read the orders back from the API and summarise them (orders by status, credits
+   reserved and charged, covered km2).
+
+Examples
+--------
+>>> summary = run_main_job(Path("out"))                   # doctest: +SKIP
+>>> print(summary.render())                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: the workflow the main job runs when no notebook is named
+DEFAULT_NOTEBOOK = "02-tasking.ipynb"
+#: credits granted to the demo org on the embedded sandbox
+DEMO_CREDITS = 1_000_000
+#: tasking statuses for which the API answers a coverage
+_COVERAGE_STATUSES = {"BEING_FULFILLED", "FULFILLED"}
+
+
+@dataclass
+class Account:
+    """Where the notebooks run: the API URL, a token, and (sandbox only) its ledger."""
+
+    url: str
+    token: str
+    client: Any
+    sandbox: bool
+    ledger: Callable[[], dict[str, int]] | None = None
+
+    def env(self) -> dict[str, str]:
+        """The environment that points ``gn.connect()`` (in a kernel) at this account."""
+        return {"GEOPERA_API_URL": self.url, "GEOPERA_API_TOKEN": self.token}
+
+
+@dataclass
+class Summary:
+    """What the main job did, read back from the API after the run."""
+
+    account: str
+    notebooks: list[Path]
+    outputs: list[Path]
+    orders_by_status: dict[str, int] = field(default_factory=dict)
+    orders_by_type: dict[str, int] = field(default_factory=dict)
+    credits_estimated: int = 0
+    credits_reserved: int = 0
+    credits_charged: int = 0
+    credits_refunded: int = 0
+    requested_km2: float = 0.0
+    covered_km2: float = 0.0
+    ledger: dict[str, int] | None = None
+    seconds: float = 0.0
+
+    @property
+    def order_count(self) -> int:
+        """Number of orders the account holds after the run."""
+        return sum(self.orders_by_status.values())
+
+    def render(self) -> str:
+        """A short human summary, a few lines."""
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.orders_by_status.items()))
+        types = ", ".join(f"{n} {t.lower()}" for t, n in sorted(self.orders_by_type.items()))
+        lines = [
+            f"main job on {self.account}: {len(self.notebooks)} notebook(s) in {self.seconds:.1f} s",
+            f"orders:   {self.order_count} ({types or 'none'}; {statuses or '-'})",
+            f"credits:  {self.credits_charged:,} charged, {self.credits_reserved:,} reserved, "
+            f"{self.credits_refunded:,} refunded (estimated {self.credits_estimated:,})",
+        ]
+        if self.ledger is not None:
+            lines.append(f"ledger:   {self.ledger.get('balance', 0):,} of "
+                         f"{self.ledger.get('granted', 0):,} credits left")
+        fraction = self.covered_km2 / self.requested_km2 if self.requested_km2 else 0.0
+        lines.append(f"coverage: {self.covered_km2:,.2f} km2 covered of "
+                     f"{self.requested_km2:,.2f} km2 requested ({fraction:.0%})")
+        lines += [f"wrote:    {path}" for path in self.outputs]
+        return "\n".join(lines)
+
+
+def repo_notebooks_dir() -> Path:
+    """``./notebooks`` if it exists, else the ``notebooks/`` of this source checkout."""
+    here = Path.cwd() / "notebooks"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def resolve_notebook(name: str | Path) -> Path:
+    """A notebook path as given, or by name inside the notebooks directory."""
+    path = Path(name)
+    if path.exists():
+        return path
+    candidate = repo_notebooks_dir() / path.name
+    if candidate.exists():
+        return candidate
+    raise FileNotFoundError(f"no notebook {name} (looked in {repo_notebooks_dir()})")
+
+
+@contextmanager
+def connect_account(seed: int = 0, credits: int = DEMO_CREDITS) -> Iterator[Account]:
+    """The account from the environment, or a fresh embedded sandbox with a demo org."""
+    url = os.environ.get("GEOPERA_API_URL")
+    token = os.environ.get("GEOPERA_API_TOKEN")
+    if url and token:
+        from geopera_nb.client import Client
+
+        credential = {"api_key": token} if token.startswith("gpra_") else {"token": token}
+        with Client(base_url=url, **credential) as client:
+            yield Account(url=url, token=token, client=client, sandbox=False)
+        return
+
+    from geopera_nb import sandbox as sandbox_module
+
+    with sandbox_module.start(data_dir=None, seed=seed) as sb:
+        org = sb.create_org(name="Demo", credits=credits)
+        client = sb.client(org)
+        try:
+            yield Account(url=sb.url, token=org.api_key, client=client, sandbox=True,
+                          ledger=lambda: dict(sb.ledger(org)))
+        finally:
+            client.close()
+
+
+def execute_notebook(source: Path, out_dir: Path, env: dict[str, str], *,
+                     timeout: int = 900) -> tuple[Path, Path]:
+    """Execute ``source`` with nbclient (working directory: its own folder); write the
+    executed notebook and its HTML into ``out_dir``. Raises on the first failing cell
+    (after writing what ran, so the HTML shows the error)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(source, as_version=4)
+    kernel_env = {k: v for k, v in os.environ.items()
+                  if k not in {"GEOPERA_API_KEY", "GEOPERA_BASE_URL", "GEOPERA_PROFILE"}}
+    kernel_env.update(env)
+    kernel_env.setdefault("MPLBACKEND", "Agg")
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(source.parent.resolve())}})
+    ipynb_path = out_dir / source.name
+    html_path = out_dir / f"{source.stem}.html"
+    try:
+        client.execute(env=kernel_env)
+    finally:
+        nbformat.write(nb, ipynb_path)
+        body, _ = HTMLExporter().from_notebook_node(nb)
+        html_path.write_text(body, encoding="utf-8")
+    return ipynb_path, html_path
+
+
+def summarise(account: Account, summary: Summary) -> None:
+    """Fill ``summary`` from the account's orders (and the sandbox ledger)."""
+    client = account.client
+    statuses: Counter[str] = Counter()
+    types: Counter[str] = Counter()
+    for order in client.iter_orders():
+        statuses[order.get("status") or "UNKNOWN"] += 1
+        types[order.get("type") or "UNKNOWN"] += 1
+        credits = order.get("credits") or {}
+        summary.credits_estimated += int(credits.get("estimated") or 0)
+        summary.credits_reserved += int(credits.get("reserved") or 0)
+        summary.credits_charged += int(credits.get("charged") or 0)
+        summary.credits_refunded += int(credits.get("refunded") or 0)
+        if order.get("type") == "TASKING" and order.get("status") in _COVERAGE_STATUSES:
+            coverage = client.orders.coverage.get(order_id=order["id"])
+            summary.requested_km2 += float(coverage.get("requestedKm2") or 0.0)
+            summary.covered_km2 += float(coverage.get("coveredKm2") or 0.0)
+    summary.orders_by_status = dict(statuses)
+    summary.orders_by_type = dict(types)
+    if account.ledger is not None:
+        summary.ledger = account.ledger()
+
+
+def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = (DEFAULT_NOTEBOOK,), *,
+                 seed: int = 0, echo: Callable[[str], None] | None = None) -> Summary:
+    """Run ``notebooks`` headless against the account (or a fresh sandbox); see module doc.
+
+    Raises ``nbclient.exceptions.CellExecutionError`` when a cell fails, and
+    ``FileNotFoundError`` when the notebook did not write ``coverage.gpkg``.
+    """
+    say = echo or (lambda line: print(line, file=sys.stderr))
+    started = time.monotonic()
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources = [resolve_notebook(nb) for nb in notebooks]
+    (out_dir / "coverage.gpkg").unlink(missing_ok=True)  # so a stale file cannot pass
+
+    with connect_account(seed=seed) as account:
+        where = f"the embedded sandbox (seed {seed})" if account.sandbox else account.url
+        summary = Summary(account=where, notebooks=sources, outputs=[])
+        env = {**account.env(), "GEOPERA_NB_OUT": str(out_dir)}
+        for source in sources:
+            say(f"running {source.name} on {where} ...")
+            ipynb_path, html_path = execute_notebook(source, out_dir, env)
+            summary.outputs += [html_path, ipynb_path]
+        gpkg = out_dir / "coverage.gpkg"
+        if any(s.name == DEFAULT_NOTEBOOK for s in sources) and not gpkg.exists():
+            raise FileNotFoundError(f"{DEFAULT_NOTEBOOK} ran but wrote no {gpkg}")
+        if gpkg.exists():
+            summary.outputs.insert(0, gpkg)
+        summarise(account, summary)
+    summary.seconds = time.monotonic() - started
+    return summary

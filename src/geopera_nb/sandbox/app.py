@@ -1,0 +1,119 @@
+"""The ASGI application: routes, error handlers and ``/openapi.json``.
+
+Every error leaves as RFC 7807 ``application/problem+json`` (``{type, title, status,
+detail}``), except 422 which is FastAPI's ``{"detail": [{loc, msg, type}]}``. Unknown
+routes and methods answer 404. Unexpected exceptions answer a 500 problem that names
+no internals; the traceback goes to the ``geopera_nb.sandbox`` logger, never a
+request body or a credential.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .admin import admin_routes
+from .assets import ASSET_PATH, serve_asset
+from .backend import Backend
+from .config import SandboxConfig
+from .errors import PROBLEM_MEDIA_TYPE, Invalid, Problem, pydantic_errors
+from .oidc import oidc_routes
+from .openapi import build_openapi
+from .routes import operation_routes
+
+log = logging.getLogger("geopera_nb.sandbox")
+
+
+def problem_response(exc: Problem) -> Response:
+    """A problem+json response."""
+    return Response(exc.body(), status_code=exc.status, media_type=PROBLEM_MEDIA_TYPE,
+                    headers=exc.headers)
+
+
+def invalid_response(exc: Invalid) -> Response:
+    """A 422 ``{"detail": [...]}`` response."""
+    return Response(exc.body(), status_code=422, media_type="application/json")
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return problem_response(exc)
+
+
+async def _on_invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Invalid)
+    return invalid_response(exc)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (404, 405):
+        return problem_response(Problem(404, f"no route {request.method} {request.url.path}"))
+    return problem_response(Problem(exc.status_code, str(exc.detail)))
+
+
+async def _on_request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return invalid_response(pydantic_errors(exc.errors(), prefix=()))
+
+
+async def _on_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s: %s", request.method, request.url.path,
+              type(exc).__name__, exc_info=exc)
+    return problem_response(Problem(500, "internal error"))
+
+
+def create_app(config: SandboxConfig | None = None, backend: Backend | None = None) -> FastAPI:
+    """Build the sandbox ASGI app.
+
+    Parameters
+    ----------
+    config
+        Server settings (ignored when ``backend`` is given).
+    backend
+        An existing backend to serve.
+
+    Returns
+    -------
+    FastAPI
+        The app; ``app.state.backend`` is the backend.
+    """
+    if backend is None:
+        if config is None:
+            raise ValueError("create_app needs a config or a backend")
+        backend = Backend(config)
+    app = FastAPI(title="Geopera sandbox", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.backend = backend
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(Invalid, _on_invalid)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, _on_request_validation)
+    app.add_exception_handler(Exception, _on_error)
+
+    openapi_cache: dict[str, bytes] = {}
+
+    async def openapi(request: Request) -> Response:
+        if "doc" not in openapi_cache:
+            openapi_cache["doc"] = orjson.dumps(build_openapi())
+        return Response(openapi_cache["doc"], media_type="application/json")
+
+    async def asset(request: Request) -> Response:
+        return serve_asset(backend, request)
+
+    routes: list[Any] = [
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route(ASSET_PATH, asset, methods=["GET"]),
+        *operation_routes(backend),
+        *oidc_routes(backend),
+        *admin_routes(backend),
+    ]
+    app.router.routes.extend(routes)
+    return app

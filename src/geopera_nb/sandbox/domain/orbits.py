@@ -1,0 +1,267 @@
+"""Predicted passes (``orders.tasking.opportunities_list``) from the sensors' TLEs.
+
+Model ([ours], docs/sandbox-domain.md): SGP4 (the ``sgp4`` package, vectorised with
+``SatrecArray``) gives TEME positions every 30 s over the window; TEME -> Earth-fixed is
+one rotation by the Greenwich mean sidereal angle (polar motion and the equation of the
+equinoxes are ignored: < 1 km); geodetic positions use a **spherical Earth** (R = 6371
+km). A satellite can see a target at Earth-central angle ``g`` from its sub-satellite
+point with off-nadir ``atan2(R sin g, R + h - R cos g)``; the accessible half-swath for
+``maxOffNadirDeg`` is the matching ground arc (``~ h tan(maxOffNadir)``, 2-3 % wider
+from the curvature). A pass is a local minimum of the angle between the ground track and
+the AOI's anchor point (refined to 1 s) that is within the off-nadir limit and in
+daylight (sun >= 10 deg) for optical sensors.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod
+from sgp4.api import Satrec, SatrecArray, jday
+from shapely.geometry.base import BaseGeometry
+
+from geopera_nb.contract.geometry import AOI, GeometryRejected, split_antimeridian, to_geojson
+
+from .astro import EARTH_RADIUS_KM, gmst_rad, sun_elevation_deg
+from .errors import DomainError
+from .util import iso, stable_uuid
+
+__all__ = ["MAX_WINDOW_DAYS", "aoi_anchor", "opportunities", "reachable_half_swath_km"]
+
+#: Longest window ``opportunities`` propagates.
+MAX_WINDOW_DAYS = 31
+#: Seconds either side of closest approach drawn as the pass's swath strip.
+STRIP_HALF_SECONDS = 45.0
+_SPHERE = Geod(a=EARTH_RADIUS_KM * 1000.0, b=EARTH_RADIUS_KM * 1000.0)
+_SAR_BANDS = {"VV", "VH", "HH", "HV"}
+
+
+def _central_angle_limit(altitude_km: np.ndarray | float, off_nadir_deg: float) -> np.ndarray:
+    """Earth-central angle reachable at ``off_nadir_deg`` from ``altitude_km`` (radians)."""
+    eta = math.radians(off_nadir_deg)
+    s = np.clip(
+        (EARTH_RADIUS_KM + np.asarray(altitude_km)) / EARTH_RADIUS_KM * math.sin(eta), -1, 1
+    )
+    return np.arcsin(s) - eta
+
+
+def reachable_half_swath_km(altitude_km: float, off_nadir_deg: float) -> float:
+    """Ground distance from the track a sensor reaches at ``off_nadir_deg`` (spherical Earth).
+
+    Examples
+    --------
+    >>> round(reachable_half_swath_km(620, 30))  # flat approximation: 620 tan 30 = 358
+    364
+    """
+    return float(_central_angle_limit(altitude_km, off_nadir_deg)) * EARTH_RADIUS_KM
+
+
+def _off_nadir_deg(altitude_km: np.ndarray | float, gamma: np.ndarray | float) -> np.ndarray:
+    r = EARTH_RADIUS_KM
+    return np.degrees(
+        np.arctan2(r * np.sin(gamma), r + np.asarray(altitude_km) - r * np.cos(gamma))
+    )
+
+
+def aoi_anchor(geom: BaseGeometry) -> tuple[float, float]:
+    """(lon, lat) of an AOI's centroid, correct for AOIs split at the antimeridian.
+
+    Examples
+    --------
+    >>> from shapely.geometry import MultiPolygon, box
+    >>> aoi_anchor(MultiPolygon([box(179, 0, 180, 2), box(-180, 0, -179, 2)]))
+    (180.0, 1.0)
+    """
+    minx, _, maxx, _ = geom.bounds
+    if minx < -90.0 and maxx > 90.0:
+        parts = [
+            shapely.affinity.translate(p, xoff=360.0) if p.centroid.x < 0 else p
+            for p in shapely.get_parts(geom)
+        ]
+        c = shapely.union_all(parts).centroid
+        lon = c.x - 360.0 if c.x > 180.0 else c.x
+        return float(lon), float(c.y)
+    c = geom.centroid
+    return float(c.x), float(c.y)
+
+
+def _unit(lon_deg: float, lat_deg: float) -> np.ndarray:
+    lon, lat = math.radians(lon_deg), math.radians(lat_deg)
+    return np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+
+
+def _ecef(jd: np.ndarray, fr: np.ndarray, r_teme: np.ndarray) -> np.ndarray:
+    """Rotate TEME positions (..., n, 3) into the Earth-fixed frame by GMST."""
+    theta = gmst_rad(jd + fr)
+    c, s = np.cos(theta), np.sin(theta)
+    x, y = r_teme[..., 0], r_teme[..., 1]
+    return np.stack([c * x + s * y, -s * x + c * y, r_teme[..., 2]], axis=-1)
+
+
+def _lonlat(ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r = np.linalg.norm(ecef, axis=-1)
+    lat = np.degrees(np.arcsin(ecef[..., 2] / r))
+    lon = np.degrees(np.arctan2(ecef[..., 1], ecef[..., 0]))
+    return lon, lat, r - EARTH_RADIUS_KM
+
+
+def _times(start: datetime, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    jd0, fr0 = jday(start.year, start.month, start.day, start.hour, start.minute,
+                    start.second + start.microsecond / 1e6)  # fmt: skip
+    return np.full(seconds.shape, jd0), fr0 + seconds / 86400.0
+
+
+def _strip(sat: Satrec, start: datetime, t0: float, t1: float, half_km: float) -> dict[str, Any]:
+    """GeoJSON of the accessible swath strip along the track between t0 and t1 seconds."""
+    secs = np.linspace(t0, t1, max(3, int((t1 - t0) / 5.0) + 1))
+    jd, fr = _times(start, secs)
+    _, r, _ = sat.sgp4_array(jd, fr)
+    lon, lat, _ = _lonlat(_ecef(jd, fr, r))
+    az, _, _ = _SPHERE.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    az = np.append(az, az[-1])
+    dist = np.full(lon.shape, half_km * 1000.0)
+    llon, llat, _ = _SPHERE.fwd(lon, lat, az - 90.0, dist)
+    rlon, rlat, _ = _SPHERE.fwd(lon, lat, az + 90.0, dist)
+    ring = [*zip(llon, llat, strict=True), *zip(rlon[::-1], rlat[::-1], strict=True)]
+    ring.append(ring[0])
+    coords = [[[float(x), float(y)] for x, y in ring]]
+    try:
+        return to_geojson(split_antimeridian({"type": "Polygon", "coordinates": coords}))
+    except GeometryRejected:  # e.g. a strip over a pole: fall back to its valid repair
+        return to_geojson(shapely.make_valid(shapely.Polygon(coords[0])))
+
+
+def opportunities(
+    sensor: dict[str, Any],
+    aois: list[AOI],
+    start: datetime,
+    end: datetime,
+    *,
+    max_off_nadir: float | None = None,
+    step_s: float = 30.0,
+    min_sun_elevation_deg: float | None = None,
+) -> list[dict[str, Any]]:
+    """Predicted passes of the sensor's satellites over each AOI in ``[start, end]``.
+
+    Parameters
+    ----------
+    sensor
+        A Sensor object (manual-feasibility sensors answer ``[]``).
+    aois
+        The AOIs; ``properties.featureIndex`` of a pass is ``AOI.index``.
+    start, end
+        The window (at most 31 days).
+    max_off_nadir
+        The request's limit (the sensor's ``maxOffNadirDeg`` caps it).
+    step_s
+        Coarse propagation step.
+    min_sun_elevation_deg
+        Daylight needed at the target (default 10 deg for optical sensors, none for SAR).
+
+    Returns
+    -------
+    list of dict
+        GeoJSON Features, sorted by time: ``id``, accessible swath ``geometry``, and
+        ``properties`` ``datetime`` (closest approach), ``satellite``, ``sensor``,
+        ``offNadirDeg`` (to the AOI anchor), ``direction``, ``featureIndex``,
+        ``sunElevationDeg``.
+
+    Raises
+    ------
+    DomainError
+        422 when the window is longer than 31 days.
+
+    Examples
+    --------
+    >>> from geopera_nb.sandbox.domain.catalogue import build_catalogue
+    >>> from geopera_nb.contract.geometry import parse_feature_collection
+    >>> cat = build_catalogue(0, n_captures=10)
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+    ...       "geometry": {"type": "Polygon", "coordinates": [[[150, -34], [150.1, -34],
+    ...       [150.1, -33.9], [150, -33.9], [150, -34]]]}}]}
+    >>> passes = opportunities(cat.sensor("geo-kite-50"), parse_feature_collection(fc),
+    ...                        cat.now, cat.now + timedelta(days=7))
+    >>> len(passes) > 0, all(p["properties"]["offNadirDeg"] <= 30 for p in passes)
+    (True, True)
+    """
+    orbit = sensor.get("orbit")
+    if sensor.get("feasibility") != "auto" or not orbit or not aois or end <= start:
+        return []
+    if end - start > timedelta(days=MAX_WINDOW_DAYS):
+        raise DomainError(
+            422, ("params", "end"), f"the window may last at most {MAX_WINDOW_DAYS} days"
+        )
+    limit = float(sensor["maxOffNadirDeg"])
+    if max_off_nadir is not None:
+        limit = min(limit, float(max_off_nadir))
+    if min_sun_elevation_deg is None:
+        optical = not (set(sensor.get("bands", [])) & _SAR_BANDS)
+        min_sun_elevation_deg = 10.0 if optical else -90.0
+    names = [s["name"] for s in orbit["satellites"]]
+    sats = [Satrec.twoline2rv(*s["tle"]) for s in orbit["satellites"]]
+    span = (end - start).total_seconds()
+    secs = np.append(np.arange(0.0, span, step_s), span)
+    jd, fr = _times(start, secs)
+    _, r, _ = SatrecArray(sats).sgp4(jd, fr)  # (n_sat, n_time, 3) km, TEME
+    ecef = _ecef(jd, fr, r)
+    radius = np.linalg.norm(ecef, axis=-1)
+    units = ecef / radius[..., None]
+    alt = radius - EARTH_RADIUS_KM
+    half_swath_km = reachable_half_swath_km(float(orbit["altitudeKm"]), limit)
+    # along-track motion between samples (~0.0011 rad/s) bounds how far a coarse minimum
+    # may sit from the true one; keep candidates within that slack of the reachable arc
+    slack = 0.6 * 0.0012 * step_s
+    out: list[dict[str, Any]] = []
+    for aoi in aois:
+        lon0, lat0 = aoi_anchor(aoi.geometry)
+        target = _unit(lon0, lat0)
+        gamma = np.arccos(np.clip(units @ target, -1.0, 1.0))  # (n_sat, n_time)
+        reach = _central_angle_limit(alt, limit)
+        is_min = np.zeros(gamma.shape, dtype=bool)
+        is_min[:, 1:-1] = (gamma[:, 1:-1] <= gamma[:, :-2]) & (gamma[:, 1:-1] < gamma[:, 2:])
+        cand = np.argwhere(is_min & (gamma <= reach + slack))
+        for k, i in cand:
+            lo, hi = max(0.0, secs[i] - step_s), min(span, secs[i] + step_s)
+            fine = np.arange(lo, hi + 0.5, 1.0)
+            fjd, ffr = _times(start, fine)
+            _, fr_teme, _ = sats[k].sgp4_array(fjd, ffr)
+            fe = _ecef(fjd, ffr, fr_teme)
+            fr_norm = np.linalg.norm(fe, axis=-1)
+            fg = np.arccos(np.clip((fe / fr_norm[:, None]) @ target, -1.0, 1.0))
+            j = int(np.argmin(fg))
+            if j in (0, fg.size - 1) and 0.0 < fine[j] < span:
+                continue  # not a true minimum inside the refined span
+            off = float(_off_nadir_deg(fr_norm[j] - EARTH_RADIUS_KM, fg[j]))
+            if off > limit:
+                continue
+            tca = start + timedelta(seconds=float(fine[j]))
+            tca = tca.replace(microsecond=(tca.microsecond // 1000) * 1000)
+            jd_tca = float(fjd[j] + ffr[j])
+            sun = float(sun_elevation_deg(jd_tca, lon0, lat0))
+            if sun < min_sun_elevation_deg:
+                continue
+            ascending = fe[min(j + 1, fe.shape[0] - 1), 2] > fe[max(j - 1, 0), 2]
+            t0 = max(0.0, float(fine[j]) - STRIP_HALF_SECONDS)
+            t1 = min(span, float(fine[j]) + STRIP_HALF_SECONDS)
+            when = iso(tca)
+            out.append({
+                "type": "Feature",
+                "id": stable_uuid("pass", sensor["id"], names[k], when, aoi.index),
+                "geometry": _strip(sats[k], start, t0, t1, half_swath_km),
+                "properties": {
+                    "datetime": when,
+                    "satellite": names[k],
+                    "sensor": sensor["id"],
+                    "offNadirDeg": round(off, 2),
+                    "direction": "ascending" if ascending else "descending",
+                    "featureIndex": aoi.index,
+                    "sunElevationDeg": round(sun, 2),
+                },
+            })  # fmt: skip
+    out.sort(key=lambda f: (f["properties"]["datetime"], f["properties"]["featureIndex"],
+                            f["properties"]["satellite"]))  # fmt: skip
+    return out

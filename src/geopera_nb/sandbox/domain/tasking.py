@@ -1,0 +1,239 @@
+"""Tasking requests: one group of AOIs for one sensor, validated and normalised.
+
+:func:`normalise_tasking_group` turns a raw TaskingGroup (api-shapes) into a
+:class:`TaskingRequest` that pricing, feasibility, placement and delivery planning share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from geopera_nb.contract.geometry import (
+    AOI,
+    GeometryRejected,
+    geodesic_area_km2,
+    parse_feature_collection,
+    polygonal,
+)
+
+from .catalogue import Catalogue
+from .errors import DomainError, from_geometry
+from .util import parse_datetime
+
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "MAX_WINDOW_DAYS",
+    "PRIORITY_FACTORS",
+    "TaskingRequest",
+    "normalise_tasking_group",
+    "parse_window",
+    "resolve_sensor",
+]
+
+#: Price factors of the priorities (api-shapes).
+PRIORITY_FACTORS: dict[str, float] = {"standard": 1.0, "priority": 1.5, "rush": 2.0}
+#: Window when a group gives none: now .. now + 14 days.
+DEFAULT_WINDOW_DAYS = 14
+#: Longest acquisition window a tasking group may ask for.
+MAX_WINDOW_DAYS = 366
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class TaskingRequest:
+    """A validated tasking group (one future TASKING order)."""
+
+    index: int
+    sensor: dict[str, Any]
+    data_product_id: str
+    aois: list[AOI]
+    geometry: Polygon | MultiPolygon
+    area_km2: float
+    start: datetime
+    end: datetime
+    max_cloud: float | None
+    max_off_nadir: float | None
+    priority: str
+    display_name: str | None = None
+    tags: list[str] = field(default_factory=list)
+    feature_collection: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def window_hours(self) -> float:
+        """Length of the acquisition window in hours."""
+        return (self.end - self.start).total_seconds() / 3600.0
+
+    @property
+    def priority_factor(self) -> float:
+        """Price factor of the priority."""
+        return PRIORITY_FACTORS[self.priority]
+
+
+def resolve_sensor(group: dict[str, Any], loc: Loc, cat: Catalogue) -> dict[str, Any]:
+    """The sensor named by ``sensor`` or ``dataProduct`` (a tasking product) of a body.
+
+    Raises
+    ------
+    DomainError
+        422 when neither is given, they disagree, or the id is unknown.
+    """
+    sid, pid = group.get("sensor"), group.get("dataProduct")
+    sensor: dict[str, Any] | None = None
+    if sid is not None:
+        sensor = cat.sensor(sid)
+        if sensor is None:
+            raise DomainError(422, (*loc, "sensor"), f"unknown sensor {sid!r}")
+    if pid is not None:
+        product = cat.product(pid)
+        if product is None or product["kind"] != "tasking":
+            raise DomainError(422, (*loc, "dataProduct"), f"unknown tasking data product {pid!r}")
+        by_product = cat.sensor(product["sensor"])
+        if sensor is not None and by_product is not None and by_product["id"] != sensor["id"]:
+            raise DomainError(
+                422, (*loc, "dataProduct"), "dataProduct and sensor name different sensors"
+            )
+        sensor = by_product
+    if sensor is None:
+        raise DomainError(422, (*loc, "sensor"), "give either 'sensor' or 'dataProduct'")
+    return sensor
+
+
+def parse_window(
+    params: dict[str, Any],
+    now: datetime,
+    loc: Loc,
+    *,
+    default_days: float = DEFAULT_WINDOW_DAYS,
+    max_days: float = MAX_WINDOW_DAYS,
+) -> tuple[datetime, datetime]:
+    """``start``/``end`` of a body (defaults now .. now + default_days), checked.
+
+    Raises
+    ------
+    DomainError
+        422: not ISO date-times, end not after start, end not in the future, too long.
+
+    Examples
+    --------
+    >>> from geopera_nb.sandbox.domain.util import SANDBOX_EPOCH
+    >>> s, e = parse_window({}, SANDBOX_EPOCH, ())
+    >>> (e - s).days
+    14
+    """
+    out: list[datetime] = []
+    for key, default in (("start", now), ("end", None)):
+        raw = params.get(key)
+        if raw is None:
+            out.append(default if default is not None else out[0] + timedelta(days=default_days))
+            continue
+        try:
+            out.append(parse_datetime(raw))
+        except (ValueError, TypeError):
+            raise DomainError(
+                422, (*loc, key), f"{key} must be an ISO 8601 date-time", "value_error.datetime"
+            ) from None
+    start, end = out
+    if end <= start:
+        raise DomainError(422, (*loc, "end"), "end must be after start")
+    if end <= now:
+        raise DomainError(422, (*loc, "end"), "the acquisition window is already over")
+    if end - start > timedelta(days=max_days):
+        raise DomainError(422, (*loc, "end"), f"the window may last at most {max_days:g} days")
+    return start, end
+
+
+def _number(group: dict[str, Any], key: str, loc: Loc, hi: float) -> float | None:
+    v = group.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= hi:
+        raise DomainError(422, (*loc, key), f"{key} must be a number between 0 and {hi:g}")
+    return float(v)
+
+
+def normalise_tasking_group(
+    group: object, index: int, cat: Catalogue, now: datetime, *, loc: Loc | None = None
+) -> TaskingRequest:
+    """Validate a TaskingGroup and normalise it.
+
+    Parameters
+    ----------
+    group
+        The raw group (``sensor`` or ``dataProduct``, ``featureCollection``, ``start``,
+        ``end``, ``maxCloudCoverage``, ``maxOffNadir``, ``priority``, ``displayName``,
+        ``tags``).
+    index
+        Its index in the body (used in ``loc``).
+    loc
+        Where the group is in the body (default ``("groups", index)``).
+
+    Raises
+    ------
+    DomainError
+        422 with ``loc`` into the group: unknown sensor/product, bad geometry, bad window,
+        bad limits, unknown priority, area over the sensor's ``maxKm2``.
+
+    Examples
+    --------
+    >>> from geopera_nb.sandbox.domain.catalogue import build_catalogue
+    >>> cat = build_catalogue(0, n_captures=10)
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+    ...       "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [0.05, 0], [0.05, 0.05],
+    ...       [0, 0.05], [0, 0]]]}}]}
+    >>> req = normalise_tasking_group({"sensor": "geo-owl-30", "featureCollection": fc}, 0,
+    ...                               cat, cat.now)
+    >>> req.priority, round(req.area_km2, 1), round(req.window_hours)
+    ('standard', 30.8, 336)
+    """
+    loc = ("groups", index) if loc is None else loc
+    if not isinstance(group, dict):
+        raise DomainError(422, loc, "each group must be an object")
+    sensor = resolve_sensor(group, loc, cat)
+    try:
+        aois = parse_feature_collection(group.get("featureCollection"), (*loc, "featureCollection"))
+    except GeometryRejected as exc:
+        raise from_geometry(exc) from None
+    start, end = parse_window(group, now, loc)
+    max_cloud = _number(group, "maxCloudCoverage", loc, 100.0)
+    max_off = _number(group, "maxOffNadir", loc, 90.0)
+    priority = group.get("priority") or "standard"
+    if priority not in PRIORITY_FACTORS:
+        raise DomainError(
+            422, (*loc, "priority"), "priority must be one of standard, priority, rush"
+        )
+    name = group.get("displayName")
+    if name is not None and not isinstance(name, str):
+        raise DomainError(422, (*loc, "displayName"), "displayName must be a string")
+    tags = group.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise DomainError(422, (*loc, "tags"), "tags must be an array of strings")
+    union = polygonal(shapely.union_all([a.geometry for a in aois]))
+    area = geodesic_area_km2(union)
+    if area > sensor["maxKm2"]:
+        raise DomainError(
+            422,
+            (*loc, "featureCollection"),
+            f"the AOI covers {area:.1f} km2; {sensor['id']} takes at most {sensor['maxKm2']:g} km2",
+        )
+    return TaskingRequest(
+        index=index,
+        sensor=sensor,
+        data_product_id=sensor["dataProductId"],
+        aois=aois,
+        geometry=union,
+        area_km2=area,
+        start=start,
+        end=end,
+        max_cloud=max_cloud,
+        max_off_nadir=max_off,
+        priority=priority,
+        display_name=name,
+        tags=list(tags),
+        feature_collection=group["featureCollection"],
+    )

@@ -1,0 +1,241 @@
+"""Placing, cancelling and updating orders (backend, no HTTP).
+
+A placement prices with the very functions the estimates use, so a reservation is
+always exactly what the matching estimate said. Everything runs inside the caller's
+write transaction: a 402 or a 422 half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from . import ledger, orders
+from .clock import HOUR_MS, from_datetime, to_datetime, to_iso
+from .errors import Invalid, Problem, conflict
+from .store import Tx
+
+if TYPE_CHECKING:
+    from .auth import Principal
+    from .backend import Backend
+
+TASKING_PARAM_KEYS = ("start", "end", "maxCloudCoverage", "maxOffNadir", "priority")
+
+
+def attr(obj: Any, *names: str, default: Any = None) -> Any:
+    """The first of ``names`` that ``obj`` has (attribute or mapping key)."""
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_iso(from_datetime(value))
+    return value
+
+
+def check_workspace(backend: Backend, principal: Principal, workspace_id: str | None) -> str:
+    """The workspace to place into: the org's own (a foreign or unknown one answers 404)."""
+    if workspace_id in (None, ""):
+        return principal.workspace_id
+    if workspace_id != principal.workspace_id:
+        raise Problem(404, f"workspace {workspace_id!r} not found")
+    return workspace_id
+
+
+def _merge_tags(*lists: Any) -> list[str]:
+    out: list[str] = []
+    for tags in lists:
+        for tag in tags or []:
+            if isinstance(tag, str) and tag not in out:
+                out.append(tag)
+    return out
+
+
+def _errors_to_invalid(errors: list[dict[str, Any]], field: str) -> Invalid:
+    items = []
+    for err in errors:
+        loc = err.get("loc") or [field, err.get("index", 0)]
+        items.append({"loc": ["body", *loc], "msg": str(err.get("message", "invalid")),
+                      "type": str(err.get("type", "value_error"))})
+    return Invalid(items)
+
+
+# --- tasking ----------------------------------------------------------------------------
+
+
+def create_tasking_order(backend: Backend, tx: Tx, principal: Principal, workspace_id: str,
+                         group: dict[str, Any], index: int, credits: int,
+                         display_name: str, tags: list[str], now_ms: int) -> str:
+    """Make one TASKING order from a priced group; answer its id."""
+    from .domain.feasibility import check_feasibility
+    from .domain.tasking import normalise_tasking_group
+
+    cat = backend.catalogue
+    now = to_datetime(now_ms)
+    req = normalise_tasking_group(group, index, cat, now)
+    sensor = attr(req, "sensor")
+    sensor_id = sensor["id"] if isinstance(sensor, dict) else str(sensor)
+    sensor_doc = cat.sensor(sensor_id) or {}
+    aois = list(attr(req, "aois", default=[]))
+    params = {
+        "start": _iso(attr(req, "start")), "end": _iso(attr(req, "end")),
+        "maxCloudCoverage": attr(req, "max_cloud", "maxCloudCoverage"),
+        "maxOffNadir": attr(req, "max_off_nadir", "maxOffNadir"),
+        "priority": attr(req, "priority", default="standard"),
+    }
+    check = check_feasibility(sensor_doc, aois, {k: v for k, v in params.items()
+                                                 if v is not None}, now)
+    order_id = tx.new_id()
+    geometry = attr(req, "geometry", "union", "aoi")
+    from geopera_nb.contract.geometry import to_geojson
+
+    order = orders.new_order(
+        order_id=order_id, org_id=principal.org_id, workspace_id=workspace_id,
+        order_type="TASKING",
+        display_name=str(group.get("displayName") or display_name or f"Tasking {sensor_id}"),
+        data_product_id=sensor_doc.get("dataProductId"), sensor=sensor_id,
+        tags=_merge_tags(tags, group.get("tags")), geometry=to_geojson(geometry),
+        aoi_km2=sum(float(a.area_km2) for a in aois),
+        details={"params": params, "featureCollection": group.get("featureCollection"),
+                 "captures": None, "window": {"start": params["start"], "end": params["end"]}},
+        estimated=credits, now_ms=now_ms)
+    state = {"kind": "tasking", "group": group, "groupIndex": index, "placedMs": now_ms}
+    infeasible = [f for f in check.get("features", []) if not f.get("feasible", True)]
+    nxt: int | None = now_ms + HOUR_MS
+    if infeasible:
+        order["status"] = "FAILED"
+        order["statusReason"] = str(infeasible[0].get("reason") or "infeasible request")
+        nxt = None
+    elif check.get("studyRequired") or sensor_doc.get("feasibility") == "manual":
+        order["subStatus"] = "FEASIBILITY_WAITING_UPLOAD"
+    else:
+        order["subStatus"] = "QUOTATION_WAITING_UPLOAD"
+    orders.insert(tx, order, state, nxt, now_ms)
+    return order_id
+
+
+def place_tasking(backend: Backend, tx: Tx, principal: Principal, body: dict[str, Any],
+                  now_ms: int) -> dict[str, Any]:
+    """``orders.tasking.place``: one TASKING order per group, nothing reserved yet."""
+    from .domain.pricing import price_tasking
+
+    workspace_id = check_workspace(backend, principal, body.get("workspaceId"))
+    groups = body["groups"]
+    if not groups:
+        raise Invalid.at(["body", "groups"], "groups must not be empty")
+    estimate = price_tasking(groups, backend.catalogue, to_datetime(now_ms))
+    if estimate.get("errors"):
+        raise _errors_to_invalid(estimate["errors"], "groups")
+    priced = {int(g["index"]): int(g["credits"]) for g in estimate["groups"]}
+    results = []
+    for i, group in enumerate(groups):
+        order_id = create_tasking_order(
+            backend, tx, principal, workspace_id, group, i, priced[i],
+            body.get("displayName") or "", body.get("tags") or [], now_ms)
+        results.append({"index": i, "id": order_id, "estimatedCredits": priced[i]})
+    return {"results": results, "errors": []}
+
+
+# --- archive ----------------------------------------------------------------------------
+
+
+def create_archive_order(backend: Backend, tx: Tx, principal: Principal, workspace_id: str,
+                         lines: list[dict[str, Any]], group: dict[str, Any], split: bool,
+                         display_name: str, tags: list[str], now_ms: int) -> str:
+    """Make one ARCHIVE order for an estimate group and reserve its credits."""
+    import shapely
+    from shapely.geometry import shape
+
+    from geopera_nb.contract.geometry import geodesic_area_km2, polygonal, to_geojson
+
+    cat = backend.catalogue
+    parts = []
+    product = None
+    for line in lines:
+        feature = cat.capture(line.get("id"))
+        if feature is None:
+            continue
+        product = product or feature["properties"].get("dataProductId")
+        footprint = shape(feature["geometry"])
+        fc = line.get("featureCollection")
+        if isinstance(fc, dict) and fc.get("features"):
+            aoi = shapely.union_all([shape(f["geometry"]) for f in fc["features"]])
+            parts.append(polygonal(footprint.intersection(aoi)))
+        else:
+            parts.append(footprint)
+    geometry = polygonal(shapely.union_all(parts)) if parts else None
+    credits = int(group["credits"])
+    order_id = tx.new_id()
+    order = orders.new_order(
+        order_id=order_id, org_id=principal.org_id, workspace_id=workspace_id,
+        order_type="ARCHIVE",
+        display_name=display_name or f"Archive {group.get('date') or 'captures'}",
+        data_product_id=product, sensor=None, tags=tags, geometry=to_geojson(geometry),
+        aoi_km2=geodesic_area_km2(geometry) if geometry is not None else 0.0,
+        details={"params": {}, "featureCollection": None, "captures": lines, "window": None,
+                 "splitByDate": split},
+        estimated=credits, now_ms=now_ms)
+    ledger.hold(tx, principal.org_id, order, credits, now_ms)
+    orders.insert(tx, order, {"kind": "archive", "placedMs": now_ms}, now_ms + HOUR_MS, now_ms)
+    return order_id
+
+
+def place_archive(backend: Backend, tx: Tx, principal: Principal, body: dict[str, Any],
+                  now_ms: int) -> dict[str, Any]:
+    """``orders.archive.place``: one ARCHIVE order per estimate group, reserving it."""
+    from .domain.pricing import price_archive
+
+    workspace_id = check_workspace(backend, principal, body.get("workspaceId"))
+    captures = body["captures"]
+    if not captures:
+        raise Invalid.at(["body", "captures"], "captures must not be empty")
+    split = bool(body.get("splitByDate"))
+    estimate = price_archive(captures, split, backend.catalogue)
+    if estimate.get("errors"):
+        raise _errors_to_invalid(estimate["errors"], "captures")
+    results = []
+    for g, group in enumerate(estimate["groups"]):
+        lines = [dict(captures[int(c["index"])], index=int(c["index"]))
+                 for c in group["captures"]]
+        order_id = create_archive_order(backend, tx, principal, workspace_id, lines, group,
+                                        split, body.get("displayName") or "",
+                                        body.get("tags") or [], now_ms)
+        results.append({"index": g, "id": order_id})
+    return {"results": results, "errors": [], "total_credits": estimate["total_credits"],
+            "total_aud": estimate["total_aud"]}
+
+
+# --- cancel / update --------------------------------------------------------------------
+
+
+def cancel(backend: Backend, tx: Tx, org_id: str, order_id: str, now_ms: int) -> dict[str, Any]:
+    """Cancel a PLACED order: void its reservation (refund) and close pending decisions."""
+    from .tasking import close_pending
+
+    order, state, _ = orders.load(tx, org_id, order_id)
+    if order["status"] != "PLACED":
+        raise conflict(f"order {order_id!r} cannot be cancelled in status {order['status']}",
+                       order_id=order_id)
+    refunded = ledger.void(tx, org_id, order, now_ms)
+    order["status"] = "CANCELED"
+    order["statusReason"] = "cancelled by the customer"
+    close_pending(tx, order_id, now_ms)
+    orders.save(tx, order, state, None, now_ms)
+    return {"orderId": order_id, "status": "CANCELED", "refundedCredits": refunded}
+
+
+def update_tags(tx: Tx, org_id: str, order_id: str, tags: list[str] | None,
+                now_ms: int) -> dict[str, Any]:
+    """Replace an order's tags (merge-patch: ``None`` leaves them as they are)."""
+    order, state, nxt = orders.load(tx, org_id, order_id)
+    if tags is not None:
+        if len(tags) > 100 or any(len(t) > 200 for t in tags):
+            raise Invalid.at(["body", "tags"], "at most 100 tags of at most 200 characters")
+        order["tags"] = _merge_tags(tags)
+        orders.save(tx, order, state, nxt, now_ms)
+    return order

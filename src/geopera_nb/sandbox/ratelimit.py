@@ -1,0 +1,75 @@
+"""Per-org rate limits in fixed 60 s wall-clock windows (600 / 60 / 30 per minute).
+
+Every call counts against ``general``; the three placements also against
+``placement``; the other spending operations also against ``spend``. A call over any
+limit answers 429 with ``Retry-After`` (seconds to the end of the window) and does
+not count.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from .errors import Problem
+
+WINDOW_S = 60.0
+DEFAULT_LIMITS: dict[str, int] = {"general": 600, "placement": 60, "spend": 30}
+PLACEMENT_OPS = frozenset({"orders.place", "orders.archive.place", "orders.tasking.place"})
+
+
+class RateLimiter:
+    """Fixed-window counters per (org, bucket).
+
+    Parameters
+    ----------
+    limits
+        Overrides of :data:`DEFAULT_LIMITS` (``general``, ``placement``, ``spend``).
+    clock
+        Wall-clock source in seconds (injectable for tests).
+    """
+
+    def __init__(self, limits: Mapping[str, int] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        unknown = set(self.limits) - set(DEFAULT_LIMITS)
+        if unknown:
+            raise ValueError(f"unknown rate-limit buckets: {sorted(unknown)}")
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def buckets(self, operation_id: str, spends: bool) -> tuple[str, ...]:
+        """The buckets a call of ``operation_id`` counts against."""
+        if operation_id in PLACEMENT_OPS:
+            return ("general", "placement")
+        if spends:
+            return ("general", "spend")
+        return ("general",)
+
+    def hit(self, org_id: str, operation_id: str, spends: bool) -> None:
+        """Count one call, or raise a 429 problem when a bucket is full."""
+        now = self._clock()
+        window = int(now // WINDOW_S)
+        buckets = self.buckets(operation_id, spends)
+        with self._lock:
+            current: list[tuple[str, int]] = []
+            for bucket in buckets:
+                win, count = self._counts.get((org_id, bucket), (window, 0))
+                if win != window:
+                    count = 0
+                if count >= self.limits[bucket]:
+                    retry = max(1, math.ceil((window + 1) * WINDOW_S - now))
+                    raise Problem(
+                        429,
+                        f"rate limit exceeded: {self.limits[bucket]} {bucket} calls per minute",
+                        headers={"Retry-After": str(retry)},
+                        bucket=bucket, retry_after=retry,
+                    )
+                current.append((bucket, count))
+            for bucket, count in current:
+                self._counts[(org_id, bucket)] = (window, count + 1)
+            if len(self._counts) > 100_000:  # drop stale windows
+                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}

@@ -1,0 +1,179 @@
+"""Operation routes, generated from the contract's operations table.
+
+Every operation answers at ``POST /v1/op/{id}`` and ``POST /v1/{resource}/{action}``
+through the same pipeline: authenticate (401) -> rate limit (429) -> scope (403) ->
+read and validate the body (413 / 422) -> idempotency -> handler (domain 4xx) ->
+serialise (JSON, or NDJSON with a trailer for list-like operations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from geopera_nb.contract import OPERATIONS, PLACE_BODY_MODELS, Operation
+
+from .backend import Backend
+from .errors import Invalid, Problem, pydantic_errors
+from .handlers import HANDLERS, Call
+from .idempotency import Stored, check_key, run_once
+from .scopes import granted, missing_scope_detail
+
+JSON = "application/json"
+NDJSON = "application/x-ndjson"
+_NDJSON_CHUNK = 200
+
+
+def body_model(op: Operation) -> type[BaseModel] | None:
+    """The pydantic model that validates an operation's body."""
+    return PLACE_BODY_MODELS.get(op.id) or op.request_model
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The parsed JSON body (empty -> ``{}``); 413 over ``limit`` bytes, 422 if not JSON."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            too_big = int(declared) > limit
+        except ValueError:
+            too_big = False
+        if too_big:
+            raise Problem(413, f"request body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise Problem(413, f"request body larger than {limit} bytes")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data.strip():
+        return {}
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        msg = "body is not valid UTF-8" if "utf-8" in str(exc).lower() else "invalid JSON"
+        raise Invalid.at(["body"], f"{msg}: {exc}", "json_invalid") from exc
+
+
+def validate(model: type[BaseModel] | None, raw: Any, op: Operation) -> dict[str, Any]:
+    """Validate ``raw`` against ``model``; answer the body with defaults (no ``None``s)."""
+    if raw is None and op.id in PLACE_BODY_MODELS:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise Invalid.at(["body"], "body must be a JSON object", "dict_type")
+    if model is None:
+        return raw
+    try:
+        parsed = model.model_validate(raw)
+    except ValidationError as exc:
+        raise pydantic_errors(exc.errors(include_url=False, include_context=False)) from exc
+    except RecursionError as exc:
+        raise Invalid.at(["body"], "request body is nested too deeply") from exc
+    body: dict[str, Any] = parsed.model_dump(exclude_none=True)
+    return body
+
+
+def wants_ndjson(request: Request) -> bool:
+    """Whether the client asked for NDJSON (``Accept: application/x-ndjson``)."""
+    return NDJSON in request.headers.get("accept", "")
+
+
+def json_response(result: Any, status: int) -> Response:
+    """A JSON answer (orjson; raw fragments pass through)."""
+    return Response(content=orjson.dumps(result), status_code=status, media_type=JSON)
+
+
+def _ndjson_lines(records: list[Any], extra: dict[str, Any]) -> Iterator[bytes]:
+    count = 0
+    try:
+        for start in range(0, len(records), _NDJSON_CHUNK):
+            batch = records[start:start + _NDJSON_CHUNK]
+            yield b"".join(orjson.dumps(r) + b"\n" for r in batch)
+            count += len(batch)
+        yield orjson.dumps({"stream": {"status": "complete", "count": count, **extra}}) + b"\n"
+    except Exception as exc:  # pragma: no cover - serialisation failure mid-stream
+        problem = Problem(500, f"stream failed after {count} records: {type(exc).__name__}")
+        yield orjson.dumps({"stream": {"status": "error", "problem": problem.to_dict()}}) + b"\n"
+
+
+def ndjson_response(op: Operation, result: Any) -> Response:
+    """The records of a list-like answer, one per line, then the trailer."""
+    assert op.records is not None
+    records = list(result.get(op.records) or []) if isinstance(result, dict) else []
+    extra: dict[str, Any] = {}
+    if isinstance(result, dict) and "next" in result:
+        extra["next"] = result["next"]
+    return StreamingResponse(_ndjson_lines(records, extra), media_type=NDJSON)
+
+
+def execute(backend: Backend, op: Operation, call: Call, idem_key: str | None,
+            ndjson: bool) -> Response:
+    """Run an authorised, validated call (in a worker thread)."""
+    handler = HANDLERS[op.id]
+    backend.catch_up(call.org_id)
+    call.now_ms = backend.now_ms
+    if op.side_effect == "read":
+        result = handler(call)
+        return ndjson_response(op, result) if ndjson else json_response(result, op.success_status)
+
+    def work(tx: Any) -> Stored:
+        call.tx = tx
+        call.now_ms = backend.now_ms
+        result = handler(call)
+        return Stored(op.success_status, JSON, orjson.dumps(result))
+
+    if op.spends and idem_key is not None:
+        stored = run_once(backend.claims, backend.write, call.org_id, op.id, idem_key,
+                          call.extra["raw"], lambda: backend.now_ms, work)
+    else:
+        with backend.write() as tx:
+            stored = work(tx)
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+    return Response(content=stored.body, status_code=stored.status, media_type=stored.media_type,
+                    headers=headers)
+
+
+def make_endpoint(backend: Backend, op: Operation) -> Any:
+    """The ASGI endpoint of one operation."""
+    model = body_model(op)
+
+    async def endpoint(request: Request) -> Response:
+        now = backend.now_ms
+        principal = backend.auth.authenticate(request.headers.get("authorization"),
+                                              request.headers.get("x-api-key"), now)
+        backend.limiter.hit(principal.org_id, op.id, op.spends)
+        if not granted(principal.scopes, op.scope):
+            raise Problem(403, missing_scope_detail(op.scope, op.id), scope=op.scope,
+                          operation=op.id)
+        raw = await read_json(request, backend.config.max_body_bytes)
+        body = validate(model, raw, op)
+        idem_key = request.headers.get("idempotency-key")
+        if idem_key is not None and op.spends:
+            check_key(idem_key)
+        ndjson = op.records is not None and wants_ndjson(request)
+        call = Call(backend=backend, principal=principal, body=body, now_ms=now,
+                    base_url=str(request.base_url).rstrip("/"), stream_all=ndjson,
+                    extra={"raw": raw})
+        return await run_in_threadpool(execute, backend, op, call,
+                                       idem_key if op.spends else None, ndjson)
+
+    endpoint.__name__ = "op_" + op.id.replace(".", "_")
+    return endpoint
+
+
+def operation_routes(backend: Backend) -> list[Route]:
+    """Both URL forms of every operation of the contract."""
+    routes: list[Route] = []
+    for op in OPERATIONS:
+        endpoint = make_endpoint(backend, op)
+        routes.append(Route(op.op_path, endpoint, methods=["POST"]))
+        routes.append(Route(op.resource_path, endpoint, methods=["POST"]))
+    return routes

@@ -1,0 +1,57 @@
+"""Small HTML helpers shared by the panels (tables, money, times).
+
+Examples
+--------
+>>> from geopera_nb.widgets._render import html_table, money
+>>> money(74880, 748.8)
+'74,880 credits (A$748.80)'
+>>> html_table(["a"], [["<b>"]], "gn-x")
+'<table class="gn-table gn-x"><thead><tr><th>a</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["Raw", "html_table", "money", "short_time"]
+
+
+class Raw(str):
+    """A table cell that is already HTML (not escaped)."""
+
+
+def money(credits: Any, aud: Any = None) -> str:
+    """``"74,880 credits (A$748.80)"``; A$ is credits / 100 when not given."""
+    try:
+        c = int(credits)
+    except (TypeError, ValueError):
+        return "–"
+    a = float(aud) if aud is not None else c / 100.0
+    return f"{c:,} credits (A${a:,.2f})"
+
+
+def short_time(value: Any) -> str:
+    """``"2026-12-01T10:31:12.000Z"`` -> ``"2026-12-01 10:31 UTC"``."""
+    text = str(value or "")
+    if "T" not in text:
+        return text
+    day, clock = text.split("T", 1)
+    return f"{day} {clock[:5]} UTC"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, Raw):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return html.escape("" if value is None else str(value))
+
+
+def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], css_class: str = "") -> str:
+    """An HTML table with escaped cells (use :class:`Raw` for HTML cells)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    classes = f"gn-table {css_class}".strip()
+    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -1,0 +1,78 @@
+"""Fixtures and options of the reliability suite (issue 7).
+
+Every part of the suite has a bounded, always-on version and a long version marked
+``@pytest.mark.slow``. Long runs are skipped unless ``--runslow`` is given (or the
+environment variable ``GEOPERA_RUNSLOW=1`` is set, which also works when this file is
+not an initial conftest, e.g. under ``pytest`` from the repository root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reliability_support import (
+    HIGH_RATE_LIMITS,
+    Admin,
+    OrgCreds,
+    SandboxHandle,
+    start_in_process,
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    with contextlib.suppress(ValueError):  # already registered by tests/conftest.py
+        parser.addoption(
+            "--runslow",
+            action="store_true",
+            default=False,
+            help="run the long (opt-in) reliability tests marked slow",
+        )
+
+
+def runslow_enabled(config: pytest.Config) -> bool:
+    """Whether the long runs are enabled (``--runslow`` or ``GEOPERA_RUNSLOW=1``)."""
+    try:
+        flag = bool(config.getoption("--runslow"))
+    except ValueError:
+        flag = False
+    return flag or os.environ.get("GEOPERA_RUNSLOW", "") not in ("", "0")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if runslow_enabled(config):
+        return
+    skip_slow = pytest.mark.skip(reason="long run: enable with --runslow or GEOPERA_RUNSLOW=1")
+    here = Path(__file__).parent
+    for item in items:
+        if "slow" in item.keywords and here in Path(str(item.fspath)).parents:
+            item.add_marker(skip_slow)
+
+
+@pytest.fixture(scope="module")
+def rel_sandbox() -> Iterator[SandboxHandle]:
+    """An in-process sandbox (seed 0) with raised rate limits, one per test module."""
+    handle = start_in_process(rate_limits=HIGH_RATE_LIMITS)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(rel_sandbox: SandboxHandle) -> Iterator[Admin]:
+    with Admin(rel_sandbox.url, rel_sandbox.admin_token) as adm:
+        yield adm
+
+
+@pytest.fixture()
+def org_a(admin: Admin) -> OrgCreds:
+    return admin.create_org("reliability-a", credits=50_000_000)
+
+
+@pytest.fixture()
+def org_b(admin: Admin) -> OrgCreds:
+    return admin.create_org("reliability-b", credits=50_000_000)
