@@ -13,7 +13,7 @@ import pytest
 from client_helpers import BASE, KEY, json_response, problem, sequence
 
 from geopera_nb import errors
-from geopera_nb.client import Client, Secret
+from geopera_nb.client import Secret
 from geopera_nb.client.credentials import Credentials
 
 TOKEN_PATH = "/realms/public/protocol/openid-connect/token"
@@ -115,7 +115,7 @@ def test_oidc_refresh_token_expiry_goes_straight_to_exchange(make_client) -> Non
 
 def test_oidc_401_forces_one_refresh_then_succeeds(make_client) -> None:
     server = TokenServer()
-    client, rec = make_client(server, oidc=True)
+    client, _rec = make_client(server, oidc=True)
     client.orders.get(order_id="o")
     server.valid = set()  # the server revoked the access token
     assert client.orders.get(order_id="o")["auth"] == "ok"

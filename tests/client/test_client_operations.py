@@ -189,7 +189,7 @@ def test_bad_aoi_names_the_field(make_client) -> None:
 
 def test_unknown_operation_and_misplaced_key(make_client) -> None:
     client, _ = make_client(echo)
-    with pytest.raises(errors.RequestValidationError, match="did you mean 'orders.list'"):
+    with pytest.raises(errors.RequestValidationError, match=r"did you mean 'orders\.list'"):
         client.call("orders.lists", {})
     with pytest.raises(errors.RequestValidationError, match="only to spending"):
         client.call("orders.get", {"order_id": "o"}, idempotency_key="k")

@@ -19,7 +19,7 @@ def records(n: int) -> list[dict]:
     return [{"id": f"o-{i}", "status": "PLACED", "tags": ["a"], "n": i} for i in range(n)]
 
 
-def body(recs: list[dict], trailer: dict | None | str = "complete") -> bytes:
+def body(recs: list[dict], trailer: dict | str | None = "complete") -> bytes:
     lines = [orjson.dumps(r) for r in recs]
     if trailer == "complete":
         lines.append(orjson.dumps({"stream": {"status": "complete", "count": len(recs)}}))
@@ -100,7 +100,7 @@ def test_malformed_line_raises_with_its_line_number(make_client) -> None:
 
 def test_non_object_line_is_malformed() -> None:
     reader = NDJSONReader("orders.list")
-    with pytest.raises(errors.MalformedStreamError, match="line 2 .* list"):
+    with pytest.raises(errors.MalformedStreamError, match=r"line 2 .* list"):
         reader.records(b'{"a": 1}\n[1, 2]\n')
 
 
@@ -140,7 +140,7 @@ def test_connection_lost_mid_stream_is_truncation(make_client) -> None:
 
 def test_wrong_content_type_is_a_clear_error(make_client) -> None:
     client, _ = make_client(sequence(json_response({"content": []})))
-    with pytest.raises(errors.StreamError, match="expected application/x-ndjson.*application/json"):
+    with pytest.raises(errors.StreamError, match=r"expected application/x-ndjson.*application/json"):
         list(client.stream("orders.list"))
 
 

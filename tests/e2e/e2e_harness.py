@@ -152,6 +152,9 @@ class LabPage:
 
         ``points`` are fractions (x, y) of the map's width and height. Clicks the
         polygon tool, each vertex, then the first vertex again to close the shape.
+        Leaflet.draw ignores a click that comes within 50 ms of the previous one (and a
+        busy 2-core machine can stretch that), so each vertex is checked on the map
+        (one ``.leaflet-editing-icon`` per vertex) and clicked again if it was dropped.
         """
         if len(points) < 3:
             raise ValueError("a polygon needs at least 3 vertices")
@@ -161,9 +164,36 @@ class LabPage:
         assert box is not None, "the map is not displayed"
         pixels = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
                   for fx, fy in points]
-        for x, y in [*pixels, pixels[0]]:
-            self.page.mouse.click(x, y)
-            self.page.wait_for_timeout(pause_ms)
+        vertices = map_.locator(".leaflet-editing-icon")
+        for placed, (x, y) in enumerate(pixels, start=1):
+            for _attempt in range(3):
+                self._click_at(x, y, pause_ms)
+                if self._wait_count(vertices, placed):
+                    break
+            else:
+                raise AssertionError(f"Leaflet.draw did not take vertex {placed} at ({x:.0f}, {y:.0f})")
+        self._click_at(*pixels[0], pause_ms)  # close the ring: the polygon is created
+        if not self._wait_count(vertices, 0, timeout_ms=5_000):
+            raise AssertionError("the polygon was not closed by clicking its first vertex")
+
+    def _click_at(self, x: float, y: float, pause_ms: int) -> None:
+        self.page.mouse.move(x, y, steps=3)
+        self.page.mouse.click(x, y)
+        self.page.wait_for_timeout(pause_ms)
+
+    def _wait_count(self, locator: Locator, count: int, *, timeout_ms: int = 1_500) -> bool:
+        deadline = time.monotonic() + timeout_ms / 1000
+        while locator.count() != count:
+            if time.monotonic() > deadline:
+                return False
+            self.page.wait_for_timeout(50)
+        return True
+
+    def tall_viewport(self, height: int = 1800) -> None:
+        """Make the window taller, so a whole widget fits in one screenshot."""
+        size = self.page.viewport_size or {"width": 1400, "height": 1000}
+        self.page.set_viewport_size({"width": size["width"], "height": height})
+        self.page.wait_for_timeout(300)
 
     # -- timing ------------------------------------------------------------------------
     def start_change_timer(self, selector: str, until: str | None = None) -> None:

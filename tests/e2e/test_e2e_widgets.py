@@ -29,6 +29,12 @@ def test_planner_prices_a_drawn_polygon(lab_page: LabPage, artifacts: Path) -> N
     price = page.locator(".gn-price").first
     page.wait_for_function(
         "() => /Draw a valid AOI/.test(document.querySelector('.gn-price').textContent)")
+    # pick the sensor in the dropdown, as an analyst does; the kernel answers with its info
+    sensor_select = page.locator(".gn-sensor select").first
+    labels = sensor_select.locator("option").all_inner_texts()
+    sensor_select.select_option(label=next(lb for lb in labels if "geo-owl-30" in lb))
+    page.wait_for_function(
+        "() => document.querySelector('.gn-sensor-info').textContent.includes('credits/km')")
     map_ = lab_page.leaflet_map(".gn-tasking-planner .leaflet-container")
     lab_page.screenshot("before-draw")
 
@@ -45,8 +51,12 @@ def test_planner_prices_a_drawn_polygon(lab_page: LabPage, artifacts: Path) -> N
     page.wait_for_function(
         "() => document.querySelector('.gn-feasibility').textContent.includes('Feasibility')",
         timeout=30_000)
-    page.wait_for_timeout(500)  # let the passes layer settle for the picture
+    page.wait_for_function(
+        "() => document.querySelector('.gn-passes').textContent.includes('Predicted passes')",
+        timeout=30_000)
     lab_page.screenshot("priced")
+    lab_page.tall_viewport()
+    planner.scroll_into_view_if_needed()
     lab_page.screenshot("planner.png", locator=planner)
 
 
@@ -77,6 +87,7 @@ def test_inbox_accepts_a_feasibility_option(lab_page: LabPage, api_client: Any,
     assert page.locator(".gn-decision-feasibility", has_text="E2E inbox study").count() == 0
     assert page.locator(".gn-inbox .gn-error").first.inner_text().strip() == ""
     lab_page.screenshot("decided")
+    lab_page.tall_viewport()
     lab_page.screenshot("inbox.png", locator=page.locator(".gn-inbox").first)
 
     decided = api_client.orders.get(order_id=order_id)
@@ -117,6 +128,7 @@ def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
     assert {"#4d4d4d", "#2c7bb6"} <= strokes, strokes  # requested outline, capture footprints
     assert strokes & {"#1a9641", "#d7191c"}, strokes  # covered and/or remainder
     assert page.locator(".gn-coverage-groups").first.inner_text().strip()
-    page.wait_for_timeout(300)
     lab_page.screenshot("shown")
+    lab_page.tall_viewport()
+    widget.scroll_into_view_if_needed()
     lab_page.screenshot("coverage-map.png", locator=widget)

@@ -128,6 +128,21 @@ def test_100_keys_100_concurrent_placements_make_100_orders(
     assert after.reserved - before.reserved == sum(o["credits"]["reserved"] for o in orders)
 
 
+class CountingTransport(httpx.HTTPTransport):
+    """A real transport that records each answer's status and Idempotency-Key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.seen: list[tuple[int, str | None]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        with self.lock:
+            self.seen.append((response.status_code, request.headers.get("Idempotency-Key")))
+        return response
+
+
 def _client_absorbs_429s(n: int, limits: dict[str, int]) -> None:
     """``n`` placements by 8 threads through ``gn.Client`` against a throttled sandbox."""
     import geopera_nb as gn
@@ -141,7 +156,8 @@ def _client_absorbs_429s(n: int, limits: dict[str, int]) -> None:
             lon, lat = centroid_of(capture["geometry"])
             captures = [{"id": capture["id"],
                          "featureCollection": feature_collection(square(lon, lat, 0.01))}]
-            client = gn.Client(api_key=org.api_key, base_url=handle.url)
+            transport = CountingTransport()
+            client = gn.Client(api_key=org.api_key, base_url=handle.url, transport=transport)
             try:
                 with ThreadPoolExecutor(max_workers=8) as pool:
                     results = list(pool.map(
@@ -152,6 +168,11 @@ def _client_absorbs_429s(n: int, limits: dict[str, int]) -> None:
                 client.close()
             ids = {r["results"][0]["id"] for r in results}
             assert len(ids) == n
+            throttled = [key for status, key in transport.seen if status == 429]
+            assert throttled, "no 429 met: the test did not exercise the retries"
+            keys = {key for _, key in transport.seen}
+            assert None not in keys and len(keys) == n, "retries must reuse one key per call"
+            print(f"{n} placements, {len(throttled)} answers 429 absorbed by retries")
             with OrgApi(handle.url, org) as api:
                 assert {o["id"] for o in api.all_orders()} == ids
             assert admin.ledger(org.org_id).balanced

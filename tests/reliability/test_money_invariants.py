@@ -17,6 +17,7 @@ step checks, through the admin API and the org APIs:
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -45,6 +46,8 @@ from reliability_support import (
 
 #: Steps checked by the runs of this module (reported in docs/reliability.md).
 STEPS_CHECKED: dict[str, int] = {"steps": 0, "examples": 0}
+#: How often each rule reached each outcome (printed; shows the run was not vacuous).
+OUTCOMES: Counter[str] = Counter()
 
 ORG_NAMES = ("A", "B")
 #: Org B is poor on purpose so 402s happen and must move nothing.
@@ -114,11 +117,13 @@ class MoneyMachine(RuleBasedStateMachine):
         if estimate["errors"]:
             assert response.status_code == 422, response.text
             self.assert_no_money_moved(org, before, "422 archive placement")
+            OUTCOMES["archive 422"] += 1
             return
         total = int(estimate["total_credits"])
         if response.status_code == 402:
             assert total > before.balance, (total, before)
             self.assert_no_money_moved(org, before, "402 archive placement")
+            OUTCOMES["archive 402"] += 1
             return
         assert response.status_code == 202, response.text
         placed = response.json()
@@ -135,6 +140,7 @@ class MoneyMachine(RuleBasedStateMachine):
             self.orders[org].append(result["id"])
         assert reserved == total
         assert len(placed["results"]) == len(estimate["groups"])
+        OUTCOMES["archive placed"] += 1
 
     @rule(org=st.sampled_from(ORG_NAMES), sensor=st.integers(0, 20),
           half=st.sampled_from([0.02, 0.04, 0.08]),
@@ -155,6 +161,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if estimate["errors"]:
             assert response.status_code == 422, response.text
             self.assert_no_money_moved(org, before, "422 tasking placement")
+            OUTCOMES["tasking 422"] += 1
             return
         assert response.status_code == 202, response.text
         result = response.json()["results"][0]
@@ -163,6 +170,7 @@ class MoneyMachine(RuleBasedStateMachine):
         order = api.ok("orders.get", {"order_id": result["id"]})
         assert order["credits"]["estimated"] == estimate["groups"][0]["credits"]
         self.orders[org].append(result["id"])
+        OUTCOMES["tasking placed"] += 1
 
     @precondition(lambda self: any(self.orders.values()))
     @rule(org=st.sampled_from(ORG_NAMES), pick=st.integers(0, 10_000))
@@ -176,6 +184,7 @@ class MoneyMachine(RuleBasedStateMachine):
         response = api.post("orders.cancel", {"order_id": order_id}, idempotency_key=new_key())
         if response.status_code == 409:
             self.assert_no_money_moved(org, before, "409 cancel")
+            OUTCOMES["cancel 409"] += 1
             return
         assert response.status_code == 200, response.text
         answer = response.json()
@@ -188,6 +197,7 @@ class MoneyMachine(RuleBasedStateMachine):
         again = api.post("orders.cancel", {"order_id": order_id}, idempotency_key=new_key())
         assert again.status_code == 409, again.text
         self.assert_no_money_moved(org, after, "second cancel")
+        OUTCOMES["cancel refunded"] += 1
 
     @rule(org=st.sampled_from(ORG_NAMES), pick=st.integers(0, 10_000))
     def feasibility_decide(self, org: str, pick: int) -> None:
@@ -205,9 +215,11 @@ class MoneyMachine(RuleBasedStateMachine):
         if response.status_code == 402:
             assert option["credits"] > before.balance
             self.assert_no_money_moved(org, before, "402 feasibility decide")
+            OUTCOMES["study 402"] += 1
             return
         if response.status_code == 409:  # e.g. the order was cancelled meanwhile
             self.assert_no_money_moved(org, before, "409 feasibility decide")
+            OUTCOMES["study 409"] += 1
             return
         assert response.status_code == 200, response.text
         assert response.json()["decision"] == "ACCEPTED"
@@ -219,6 +231,7 @@ class MoneyMachine(RuleBasedStateMachine):
         again = api.post("orders.tasking.feasibility_decide", body, idempotency_key=new_key())
         assert again.status_code == 409, again.text
         self.assert_no_money_moved(org, after, "second feasibility decide")
+        OUTCOMES["study accepted"] += 1
 
     @rule(org=st.sampled_from(ORG_NAMES), pick=st.integers(0, 10_000),
           decision=st.sampled_from(["ACCEPTED", "ACCEPTED", "REJECTED"]))
@@ -236,6 +249,7 @@ class MoneyMachine(RuleBasedStateMachine):
         response = api.post("orders.tasking.quotation_decide", body, idempotency_key=new_key())
         if response.status_code in (402, 409, 410):
             self.assert_no_money_moved(org, before, f"{response.status_code} quotation decide")
+            OUTCOMES[f"quotation {response.status_code}"] += 1
             return
         assert response.status_code == 200, response.text
         assert response.json()["decision"] == decision
@@ -253,6 +267,7 @@ class MoneyMachine(RuleBasedStateMachine):
         again = api.post("orders.tasking.quotation_decide", body, idempotency_key=new_key())
         assert again.status_code == 409, again.text
         self.assert_no_money_moved(org, after, "second quotation decide")
+        OUTCOMES[f"quotation {decision.lower()}"] += 1
 
     @rule(hours=st.sampled_from([1, 1, 2, 6, 24, 72]))
     def advance_clock(self, hours: int) -> None:
@@ -271,6 +286,7 @@ class MoneyMachine(RuleBasedStateMachine):
                                                  idempotency_key=new_key())
                 assert response.status_code == 404, (op_id, response.status_code, response.text)
             self.assert_no_money_moved(owner, before, "foreign probe")
+            OUTCOMES["foreign probe 404"] += 1
 
     # --- invariants -------------------------------------------------------------------
 
@@ -292,6 +308,7 @@ class MoneyMachine(RuleBasedStateMachine):
             for o in orders:
                 c = o["credits"]
                 assert min(c["reserved"], c["charged"], c["refunded"]) >= 0, c
+                OUTCOMES[f"seen {o['type']} {o['status']}"] = 1
 
 
 def _run(rel_sandbox: SandboxHandle, admin: Admin, max_examples: int, steps: int) -> None:
@@ -314,6 +331,7 @@ def _run(rel_sandbox: SandboxHandle, admin: Admin, max_examples: int, steps: int
             print_blob=True,
         ),
     )
+    print(f"money invariants: {STEPS_CHECKED}; outcomes: {dict(sorted(OUTCOMES.items()))}")
 
 
 def test_money_invariants_hold_over_random_operations(

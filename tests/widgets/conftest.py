@@ -40,8 +40,9 @@ def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from geopera_nb import sandbox as sandbox_module
 
     limits = {"general": 1_000_000, "placement": 1_000_000, "spend": 1_000_000}
-    sb = sandbox_module.start(data_dir=tmp_path_factory.mktemp("widgets-sb"), seed=0,
-                              rate_limits=limits)
+    sb = sandbox_module.start(
+        data_dir=tmp_path_factory.mktemp("widgets-sb"), seed=0, rate_limits=limits
+    )
     try:
         yield sb
     finally:

@@ -12,12 +12,16 @@ def square(lon: float, lat: float, size: float = 0.05) -> dict[str, Any]:
     """A closed GeoJSON square polygon (lon/lat degrees), counter-clockwise."""
     return {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
-                         [lon, lat + size], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
     }
 
 
-BOWTIE = {"type": "Polygon", "coordinates": [[[10, 10], [10.1, 10.1], [10.1, 10], [10, 10.1], [10, 10]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [[[10, 10], [10.1, 10.1], [10.1, 10], [10, 10.1], [10, 10]]],
+}
 
 
 class Spy:

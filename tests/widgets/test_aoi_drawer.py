@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
@@ -27,7 +28,14 @@ def test_draw_edit_delete_keeps_the_frame_in_sync(drawer: AOIDrawer) -> None:
     drawer.on_change(lambda aois: seen.append(len(aois)))
 
     browser.create(square(149.0, -35.4, 0.1))
-    assert list(drawer.aois.columns) == ["name", "area_km2", "valid", "reason", "source", "geometry"]
+    assert list(drawer.aois.columns) == [
+        "name",
+        "area_km2",
+        "valid",
+        "reason",
+        "source",
+        "geometry",
+    ]
     assert len(drawer.aois) == 1 and bool(drawer.aois.valid.iloc[0])
     expected = geodesic_area_km2(parse_geometry(square(149.0, -35.4, 0.1)))
     assert drawer.aois.area_km2.iloc[0] == pytest.approx(expected)
@@ -51,8 +59,13 @@ def test_on_draw_event_alone_does_not_change_the_frame(drawer: AOIDrawer) -> Non
     """The event comes first, ``data`` after (as seen in JupyterLab): only data counts."""
     from geopera_nb.widgets.testing import send_custom
 
-    send_custom(drawer.draw_control, {"event": "draw:created", "geo_json": {
-        "type": "Feature", "properties": {}, "geometry": square(0, 0)}})
+    send_custom(
+        drawer.draw_control,
+        {
+            "event": "draw:created",
+            "geo_json": {"type": "Feature", "properties": {}, "geometry": square(0, 0)},
+        },
+    )
     assert drawer.draw_control.last_action == "created"
     assert drawer.aois.empty
 
@@ -75,12 +88,13 @@ def test_invalid_shape_is_marked_red_with_its_reason(drawer: AOIDrawer) -> None:
 
 
 def test_load_geodataframe_in_another_crs(drawer: AOIDrawer) -> None:
-    frame = gpd.GeoDataFrame({"name": ["farm"]}, geometry=[box(149.0, -35.4, 149.1, -35.3)],
-                             crs="EPSG:4326").to_crs("EPSG:3857")
+    frame = gpd.GeoDataFrame(
+        {"name": ["farm"]}, geometry=[box(149.0, -35.4, 149.1, -35.3)], crs="EPSG:4326"
+    ).to_crs("EPSG:3857")
     drawer.load(frame)
     assert drawer.aois.name.tolist() == ["farm"]
     assert drawer.aois.source.tolist() == ["loaded"]
-    minx, miny, maxx, maxy = drawer.aois.total_bounds
+    minx, _miny, _maxx, maxy = drawer.aois.total_bounds
     assert (round(minx, 4), round(maxy, 4)) == (149.0, -35.3)
     # loaded shapes are on the map as editable drawings: the front end gets them in data
     assert drawer.draw_control.data[0]["properties"]["name"] == "farm"
@@ -91,8 +105,9 @@ def test_load_geodataframe_in_another_crs(drawer: AOIDrawer) -> None:
 
 
 def test_load_geojson_gpkg_and_zipped_shapefile(drawer: AOIDrawer, tmp_path: Path) -> None:
-    frame = gpd.GeoDataFrame({"name": ["a", "b"]},
-                             geometry=[box(0, 0, 0.1, 0.1), box(1, 1, 1.1, 1.1)], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[box(0, 0, 0.1, 0.1), box(1, 1, 1.1, 1.1)], crs="EPSG:4326"
+    )
     frame.to_file(tmp_path / "a.geojson", driver="GeoJSON")
     frame.to_file(tmp_path / "a.gpkg", driver="GPKG")
     shp = tmp_path / "shp"
@@ -110,8 +125,14 @@ def test_load_geojson_gpkg_and_zipped_shapefile(drawer: AOIDrawer, tmp_path: Pat
 
 
 def test_file_upload_widget_loads_and_reports_bad_files(drawer: AOIDrawer, tmp_path: Path) -> None:
-    content = json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "up"}, "geometry": square(3, 3)}]}).encode()
+    content = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"name": "up"}, "geometry": square(3, 3)}
+            ],
+        }
+    ).encode()
 
     upload_files(drawer.upload, {"aoi.geojson": content})
     assert drawer.aois.name.tolist() == ["up"]
@@ -121,9 +142,15 @@ def test_file_upload_widget_loads_and_reports_bad_files(drawer: AOIDrawer, tmp_p
 
 
 def test_remove_and_css_classes(drawer: AOIDrawer) -> None:
-    drawer.load({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": square(0, 0)},
-        {"type": "Feature", "properties": {}, "geometry": square(1, 1)}]})
+    drawer.load(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {}, "geometry": square(0, 0)},
+                {"type": "Feature", "properties": {}, "geometry": square(1, 1)},
+            ],
+        }
+    )
     drawer.remove(0)
     assert len(drawer.aois) == 1
     assert "gn-aoi-drawer" in drawer._dom_classes
@@ -134,7 +161,11 @@ def test_remove_and_css_classes(drawer: AOIDrawer) -> None:
 
 def test_antimeridian_shape_is_split_like_the_server(drawer: AOIDrawer) -> None:
     DrawFrontend(drawer.draw_control).create(
-        {"type": "Polygon", "coordinates": [[[179.9, 0], [-179.9, 0], [-179.9, 0.1], [179.9, 0.1], [179.9, 0]]]})
+        {
+            "type": "Polygon",
+            "coordinates": [[[179.9, 0], [-179.9, 0], [-179.9, 0.1], [179.9, 0.1], [179.9, 0]]],
+        }
+    )
     geom = drawer.aois.geometry.iloc[0]
     assert geom.geom_type == "MultiPolygon"
     assert drawer.aois.area_km2.iloc[0] < 300

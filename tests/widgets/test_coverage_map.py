@@ -20,16 +20,32 @@ def fulfilled(own_sandbox: Any) -> tuple[Any, list[str], str]:
     client = own_sandbox.client(own_sandbox.create_org(name="coverage", credits=5_000_000))
     ids = []
     for lon in (149.0, 150.0):
-        group = {"sensor": "geo-owl-30", "maxCloudCoverage": 20,
-                 "featureCollection": {"type": "FeatureCollection", "features": [
-                     {"type": "Feature", "properties": {"name": f"farm {lon}"},
-                      "geometry": square(lon, -35.4, 0.1)}]}}
-        ids.append(client.orders.tasking.place(groups=[group], displayName=f"Cov {lon}")["results"][0]["id"])
+        group = {
+            "sensor": "geo-owl-30",
+            "maxCloudCoverage": 20,
+            "featureCollection": {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": f"farm {lon}"},
+                        "geometry": square(lon, -35.4, 0.1),
+                    }
+                ],
+            },
+        }
+        ids.append(
+            client.orders.tasking.place(groups=[group], displayName=f"Cov {lon}")["results"][0][
+                "id"
+            ]
+        )
     own_sandbox.advance(hours=1)
     for q in client.orders.tasking.decisions.pending()["content"]:
         client.orders.tasking.quotation_decide(quotation_id=q["id"], decision="ACCEPTED")
     own_sandbox.advance(hours=24 * 15)
-    placed = client.orders.tasking.place(groups=[{**group, "displayName": "later"}])["results"][0]["id"]
+    placed = client.orders.tasking.place(groups=[{**group, "displayName": "later"}])["results"][0][
+        "id"
+    ]
     return client, ids, placed
 
 
@@ -48,7 +64,7 @@ def test_layers_legend_and_groups(fulfilled: tuple[Any, list[str], str]) -> None
     assert any(isinstance(c, L.LayersControl) for c in cov.map.controls)
     assert "gn-coverage-map" in cov.map._dom_classes
     # covered fraction per group, as the API says
-    assert len(cov.groups) == 2
+    assert cov.groups is not None and len(cov.groups) == 2
     for order_id in ids:
         api = client.orders.coverage.groups.list(order_id=order_id)["groups"][0]
         assert f"{100 * api['coveredFraction']:.1f} %" in cov.groups_html.value
@@ -56,7 +72,9 @@ def test_layers_legend_and_groups(fulfilled: tuple[Any, list[str], str]) -> None
     assert cov.error == "" and cov.map.zoom >= 7
 
 
-def test_orders_without_coverage_yet_are_noted_not_fatal(fulfilled: tuple[Any, list[str], str]) -> None:
+def test_orders_without_coverage_yet_are_noted_not_fatal(
+    fulfilled: tuple[Any, list[str], str],
+) -> None:
     client, ids, placed = fulfilled
     cov = CoverageMap(client, [ids[0], placed], online=False, scheduler=ImmediateScheduler())
     assert len(cov.layer_by_name["Requested"].data["features"]) == 1
@@ -64,10 +82,13 @@ def test_orders_without_coverage_yet_are_noted_not_fatal(fulfilled: tuple[Any, l
     assert cov.error == ""
 
 
-def test_export_button_writes_a_geopackage(fulfilled: tuple[Any, list[str], str], tmp_path: Path) -> None:
+def test_export_button_writes_a_geopackage(
+    fulfilled: tuple[Any, list[str], str], tmp_path: Path
+) -> None:
     client, ids, _ = fulfilled
-    cov = CoverageMap(client, ids, online=False, scheduler=ImmediateScheduler(),
-                      export_path=tmp_path / "cov.gpkg")
+    cov = CoverageMap(
+        client, ids, online=False, scheduler=ImmediateScheduler(), export_path=tmp_path / "cov.gpkg"
+    )
     cov.export_button.click()
     assert cov.error == ""
     assert Path(cov.exported) == (tmp_path / "cov.gpkg").resolve()
@@ -78,8 +99,13 @@ def test_export_button_writes_a_geopackage(fulfilled: tuple[Any, list[str], str]
 
 def test_export_error_is_shown(fulfilled: tuple[Any, list[str], str], tmp_path: Path) -> None:
     client, ids, _ = fulfilled
-    cov = CoverageMap(client, ids, online=False, scheduler=ImmediateScheduler(),
-                      export_path=tmp_path / "missing-dir" / "x" / "cov.unknown")
+    cov = CoverageMap(
+        client,
+        ids,
+        online=False,
+        scheduler=ImmediateScheduler(),
+        export_path=tmp_path / "missing-dir" / "x" / "cov.unknown",
+    )
     cov.export_button.click()
     assert cov.error.startswith("export:")
     assert not cov.export_button.disabled

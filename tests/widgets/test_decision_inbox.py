@@ -12,9 +12,16 @@ from .helpers import Spy, square
 
 
 def place(client: Any, sensor: str = "geo-condor-40", name: str = "Study me") -> str:
-    group = {"sensor": sensor, "maxCloudCoverage": 20,
-             "featureCollection": {"type": "FeatureCollection", "features": [
-                 {"type": "Feature", "properties": {}, "geometry": square(149.0, -35.4, 0.1)}]}}
+    group = {
+        "sensor": sensor,
+        "maxCloudCoverage": 20,
+        "featureCollection": {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {}, "geometry": square(149.0, -35.4, 0.1)}
+            ],
+        },
+    }
     return str(client.orders.tasking.place(groups=[group], displayName=name)["results"][0]["id"])
 
 
@@ -57,10 +64,15 @@ def test_already_decided_shows_409_and_refreshes(own_sandbox: Any, org_client: A
     own_sandbox.advance(hours=1)
     inbox = inbox_for(org_client)
     study, option = inbox.pending[0], inbox.pending[0]["options"][0]
-    org_client.orders.tasking.feasibility_decide(study_id=study["id"], acceptedOptionId=option["id"])
+    org_client.orders.tasking.feasibility_decide(
+        study_id=study["id"], acceptedOptionId=option["id"]
+    )
     # the inbox still shows the stale row: clicking it must surface the conflict
-    button = next(b for b in inbox.items.children[0].children[2].children
-                  if "gn-accept-option" in b._dom_classes)
+    button = next(
+        b
+        for b in inbox.items.children[0].children[2].children
+        if "gn-accept-option" in b._dom_classes
+    )
     button.click()
     inbox.confirm.yes_button.click()
     assert inbox.error.startswith("feasibility decision: 409")
@@ -84,13 +96,17 @@ def test_quotation_accept_and_reject(own_sandbox: Any, org_client: Any) -> None:
     assert "reserves" in inbox.confirm.message.value
     inbox.confirm.yes_button.click()
     assert [p["orderDisplayName"] for p in inbox.pending] == ["Quote B"]
-    reject = next(b for b in inbox.items.children[0].children[1].children
-                  if "gn-reject-quotation" in b._dom_classes)
+    reject = next(
+        b
+        for b in inbox.items.children[0].children[1].children
+        if "gn-reject-quotation" in b._dom_classes
+    )
     reject.click()
     inbox.confirm.yes_button.click()
     assert inbox.pending == [] and inbox.error == ""
-    decisions = {q["orderId"]: q["decision"] for q in
-                 org_client.orders.tasking.quotations.list()["content"]}
+    decisions = {
+        q["orderId"]: q["decision"] for q in org_client.orders.tasking.quotations.list()["content"]
+    }
     assert sorted(decisions.values()) == ["ACCEPTED", "REJECTED"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import ipyleaflet as L
 import pytest
@@ -64,7 +65,9 @@ def test_errors_of_current_requests_are_reported_stale_ones_dropped() -> None:
 def test_thread_scheduler_runs_off_the_calling_thread() -> None:
     scheduler = ThreadScheduler()
     where: list[str] = []
-    scheduler.call_later(0.01, lambda: scheduler.submit(lambda: where.append(threading.current_thread().name)))
+    scheduler.call_later(
+        0.01, lambda: scheduler.submit(lambda: where.append(threading.current_thread().name))
+    )
     assert scheduler.wait_idle(5)
     assert where and where[0].startswith("gn-widget")
     handle = scheduler.call_later(10, lambda: where.append("never"))
@@ -76,7 +79,7 @@ def test_thread_scheduler_runs_off_the_calling_thread() -> None:
 def test_panel_shows_api_errors_with_status_and_detail() -> None:
     class Conflict(Exception):
         status = 409
-        problem = {"title": "Conflict", "detail": "study already decided"}
+        problem: ClassVar[dict[str, str]] = {"title": "Conflict", "detail": "study already decided"}
         detail = "study already decided"
 
     panel = Panel(scheduler=ImmediateScheduler())
@@ -108,7 +111,9 @@ def test_offline_map_has_world_outline_and_no_tiles(monkeypatch: pytest.MonkeyPa
     assert len(m.layers[-1].data["features"]) == 177
     assert not any(isinstance(layer, L.TileLayer) and layer.url for layer in m.layers)
     online = make_map(online=True)
-    assert any(isinstance(layer, L.TileLayer) and "openstreetmap" in layer.url for layer in online.layers)
+    assert any(
+        isinstance(layer, L.TileLayer) and "openstreetmap" in layer.url for layer in online.layers
+    )
     monkeypatch.delenv("GEOPERA_NB_ONLINE")
     monkeypatch.setenv("CI", "true")
     assert network_available() is False

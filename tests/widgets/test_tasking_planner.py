@@ -16,16 +16,25 @@ CANBERRA = square(149.0, -35.4, 0.1)  # ~101 km2
 
 
 def make(spy: Spy, scheduler: Any = None, **kwargs: Any) -> tuple[TaskingPlanner, DrawFrontend]:
-    planner = TaskingPlanner(spy, online=False, scheduler=scheduler or ImmediateScheduler(), **kwargs)
+    planner = TaskingPlanner(
+        spy, online=False, scheduler=scheduler or ImmediateScheduler(), **kwargs
+    )
     planner.sensor.value = "geo-owl-30"
     return planner, DrawFrontend(planner.drawer.draw_control)
 
 
 def group_for(geometry: dict[str, Any], **params: Any) -> dict[str, Any]:
-    body = {"sensor": "geo-owl-30", "maxCloudCoverage": 20, "maxOffNadir": 25.0,
-            "priority": "standard", **params,
-            "featureCollection": {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {}, "geometry": geometry}]}}
+    body = {
+        "sensor": "geo-owl-30",
+        "maxCloudCoverage": 20,
+        "maxOffNadir": 25.0,
+        "priority": "standard",
+        **params,
+        "featureCollection": {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {}, "geometry": geometry}],
+        },
+    }
     return body
 
 
@@ -103,7 +112,7 @@ def test_server_side_group_errors_are_shown_inline(spy: Spy) -> None:
 
 def test_debounce_sends_one_estimate_for_a_burst_of_edits(spy: Spy) -> None:
     clock = ManualScheduler()
-    planner, browser = make(spy, scheduler=clock, debounce=0.15)
+    _planner, browser = make(spy, scheduler=clock, debounce=0.15)
     clock.flush()
     before = len(spy.ops("orders.tasking.estimate"))
     browser.create(CANBERRA)
@@ -115,7 +124,9 @@ def test_debounce_sends_one_estimate_for_a_burst_of_edits(spy: Spy) -> None:
     clock.advance(0.15)
     sent = spy.ops("orders.tasking.estimate")[before:]
     assert len(sent) == 1
-    assert sent[0]["groups"][0]["featureCollection"]["features"][0]["geometry"]["coordinates"][0][1][0] == pytest.approx(149.15)
+    assert sent[0]["groups"][0]["featureCollection"]["features"][0]["geometry"]["coordinates"][0][
+        1
+    ][0] == pytest.approx(149.15)
 
 
 def test_a_slow_stale_answer_is_dropped(spy: Spy) -> None:
@@ -141,12 +152,23 @@ def test_a_slow_stale_answer_is_dropped(spy: Spy) -> None:
 
 def test_template_apply_and_save(spy: Spy, client: Any) -> None:
     client.orders.tasking.templates.save(
-        name="kite cloudy", resolution="0.5 m", sensor="geo-kite-50", capture_frequency="once",
-        datum="WGS84", file_format="GeoTIFF", max_cloud_coverage=40, max_nadir_angle=15)
-    planner, browser = make(spy)
+        name="kite cloudy",
+        resolution="0.5 m",
+        sensor="geo-kite-50",
+        capture_frequency="once",
+        datum="WGS84",
+        file_format="GeoTIFF",
+        max_cloud_coverage=40,
+        max_nadir_angle=15,
+    )
+    planner, _browser = make(spy)
     tpl_id = next(value for label, value in planner.template.options if label == "kite cloudy")
     planner.template.value = tpl_id
-    assert (planner.sensor.value, planner.cloud.value, planner.nadir.value) == ("geo-kite-50", 40, 15.0)
+    assert (planner.sensor.value, planner.cloud.value, planner.nadir.value) == (
+        "geo-kite-50",
+        40,
+        15.0,
+    )
     planner.template_name.value = "mine"
     planner.cloud.value = 33
     planner.save_button.click()
@@ -158,7 +180,9 @@ def test_template_apply_and_save(spy: Spy, client: Any) -> None:
     assert "name" in planner.error
 
 
-def test_place_order_confirms_credits_and_orders_once_on_double_click(spy: Spy, client: Any) -> None:
+def test_place_order_confirms_credits_and_orders_once_on_double_click(
+    spy: Spy, client: Any
+) -> None:
     planner, browser = make(spy, display_name="Farm A", tags=["demo"])
     browser.create(CANBERRA)
     credits = planner.estimate["totalCredits"]
@@ -175,7 +199,9 @@ def test_place_order_confirms_credits_and_orders_once_on_double_click(spy: Spy, 
     assert orders[0]["tags"] == ["demo"] and orders[0]["credits"]["estimated"] == credits
     assert planner.placed[0] in planner.place_result.value
     # the same key sent again (a retried click) cannot order twice either
-    again = spy.orders.tasking.place(groups=planner.groups(), displayName="Farm A", idempotency_key=key)
+    again = spy.orders.tasking.place(
+        groups=planner.groups(), displayName="Farm A", idempotency_key=key
+    )
     assert [r["id"] for r in again["results"]] == planner.placed
     assert client.orders.list(size=50)["totalElements"] == 1
 
@@ -193,7 +219,12 @@ def test_cancel_in_the_confirm_step_places_nothing(spy: Spy) -> None:
 
 def test_widget_tree_has_the_browser_hooks(spy: Spy) -> None:
     planner, _ = make(spy)
-    for widget, css in [(planner, "gn-tasking-planner"), (planner.price, "gn-price"),
-                        (planner.place_button, "gn-place-order"), (planner.sensor, "gn-sensor"),
-                        (planner.confirm, "gn-confirm"), (planner.drawer.map, "gn-map")]:
+    for widget, css in [
+        (planner, "gn-tasking-planner"),
+        (planner.price, "gn-price"),
+        (planner.place_button, "gn-place-order"),
+        (planner.sensor, "gn-sensor"),
+        (planner.confirm, "gn-confirm"),
+        (planner.drawer.map, "gn-map"),
+    ]:
         assert css in widget._dom_classes

@@ -41,6 +41,7 @@ __all__ = [
     "geodesic_area_km2",
     "geodesic_areas_km2",
     "geojson_bbox",
+    "parse_feature",
     "parse_feature_collection",
     "parse_geometry",
     "polygonal",
@@ -51,6 +52,8 @@ __all__ = [
 
 #: Most positions one feature may have (all rings of all its polygons).
 MAX_VERTICES = 10_000
+#: Smallest AOI area accepted (1 m2): slivers are rejected as non-areal.
+MIN_AREA_KM2 = 1e-6
 #: Most problems reported per feature (a hostile body must not produce megabytes of errors).
 _MAX_PROBLEMS_PER_FEATURE = 20
 _AREAL = ("Polygon", "MultiPolygon")
@@ -230,9 +233,6 @@ class _Collector:
         if self._count <= _MAX_PROBLEMS_PER_FEATURE:
             self.problems.append(GeometryProblem(loc, msg))
 
-    def reset_cap(self) -> None:
-        self._count = 0
-
 
 def _number(v: object) -> float | str:
     """A finite float, or the reason the value is not one."""
@@ -340,6 +340,9 @@ def _polygon(rings_raw: object, loc: Loc, out: _Collector) -> Polygon | None:
     if abs(shell[-1, 0] - shell[0, 0]) > 1e-9:
         out.add(loc, "ring encircles a pole; split it into polygons that do not")
         return None
+    if np.ptp(shell[:, 0]) >= 360.0:
+        out.add(loc, "polygon spans 360 degrees of longitude or more")
+        return None
     holes = []
     centre = float(shell[:, 0].mean())
     for arr, _ in unwrapped[1:]:
@@ -398,10 +401,10 @@ def _areal(geometry: object, loc: Loc, out: _Collector) -> Polygon | MultiPolygo
         split = _wrap_split(p)
         pieces.extend(q for q in shapely.get_parts(split) if isinstance(q, Polygon))
     pieces = [orient(p, sign=1.0) for p in pieces]
-    result: Polygon | MultiPolygon = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
-    if len(pieces) > 1 and not result.is_valid:
-        # parts of a MultiPolygon that touch along the antimeridian cut stay separate
-        result = MultiPolygon(pieces)
+    result = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
+    if geodesic_area_km2(result) < MIN_AREA_KM2:
+        out.add(cloc, "geometry has (nearly) zero area (under 1 m2)")
+        return None
     return result
 
 
@@ -559,6 +562,30 @@ def parse_feature_collection(fc: object, loc: Loc = ("featureCollection",)) -> l
     if problems:
         raise GeometryRejected(problems)
     return aois
+
+
+def parse_feature(feature: object, index: int, loc: Loc = ("featureCollection", "features")) -> AOI:
+    """Validate one Feature of a FeatureCollection (for one-order-per-feature placement).
+
+    ``loc`` is where the features array is; problems point at ``(*loc, index, ...)``.
+
+    Raises
+    ------
+    GeometryRejected
+        With every problem of this feature.
+
+    Examples
+    --------
+    >>> f = {"type": "Feature", "properties": {"name": "A"}, "geometry": {"type": "Polygon",
+    ...      "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}
+    >>> parse_feature(f, 3).index, parse_feature(f, 3).name
+    (3, 'A')
+    """
+    out = _Collector()
+    aoi = _feature(feature, index, (*loc, index), out)
+    if aoi is None or out.problems:
+        raise GeometryRejected(out.problems or [GeometryProblem((*loc, index), "invalid feature")])
+    return aoi
 
 
 def _feature(feat: object, i: int, floc: Loc, out: _Collector) -> AOI | None:

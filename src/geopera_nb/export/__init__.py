@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from geopera_nb.export.coverage import COVERAGE_LAYERS, coverage_layers, export_coverage
 from geopera_nb.export.download import DownloadError, download_assets
-from geopera_nb.export.writers import export_frames
+from geopera_nb.export.writers import export_frames, write_frame
 
 __all__ = [
     "COVERAGE_LAYERS",
@@ -20,4 +20,5 @@ __all__ = [
     "download_assets",
     "export_coverage",
     "export_frames",
+    "write_frame",
 ]

@@ -187,17 +187,17 @@ class _Downloader:
         part = task.path.with_name(task.path.name + ".part")
         if self.overwrite:
             part.unlink(missing_ok=True)
-        resumed = part.exists() and part.stat().st_size > 0
+        resumed = False
         attempt = 0
         while True:
             try:
-                written = self._fetch(task, part)
+                written, appended = self._fetch(task, part)
+                resumed = resumed or appended
                 break
             except _Failed as exc:
                 attempt += 1
                 if not exc.transient or attempt > self.retries:
                     raise
-                resumed = True
         digest = file_sha256(part)
         if expected is not None and digest != expected:
             part.unlink(missing_ok=True)
@@ -208,14 +208,14 @@ class _Downloader:
         os.replace(part, task.path)
         return ("resumed" if resumed else "downloaded"), written
 
-    def _fetch(self, task: Task, part: Path) -> int:
-        """Fill ``part`` with the whole file (resuming when possible); its size."""
+    def _fetch(self, task: Task, part: Path) -> tuple[int, bool]:
+        """Fill ``part`` with the whole file; (its size, whether earlier bytes were kept)."""
         have = part.stat().st_size if part.exists() else 0
         if task.size is not None and have > task.size:
             part.unlink()
             have = 0
         if task.size is not None and have == task.size and have > 0:
-            return have
+            return have, True
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
             with self.http.stream("GET", task.href, headers=headers) as response:
@@ -229,15 +229,16 @@ class _Downloader:
                     have = 0  # the server ignored Range: restart from zero
                 else:
                     self._advance(have)
+                appended = have > 0
                 mode = "ab" if have else "wb"
                 with part.open(mode) as fh:
-                    for chunk in response.iter_bytes(_CHUNK):
+                    for chunk in response.iter_bytes():  # as received: nothing held back
                         fh.write(chunk)
                         have += len(chunk)
                         self._advance(len(chunk))
         except httpx.HTTPError as exc:
             raise _Failed(f"connection failed ({type(exc).__name__})", transient=True) from None
-        return have
+        return have, appended
 
 
 def download_assets(
@@ -279,7 +280,8 @@ def download_assets(
     -------
     pandas.DataFrame
         ``item_id, asset, path, status, bytes, error``; ``status`` is ``downloaded``,
-        ``resumed``, ``skipped`` or ``failed``.
+        ``resumed`` (earlier ``.part`` bytes kept via ``Range``), ``skipped`` (a verified
+        file was there) or ``failed``.
 
     Raises
     ------

@@ -170,3 +170,19 @@ def export_frames(
         target = write_gpkg(frames, path)
         return dict.fromkeys(frames, target)
     return write_parquet(frames, path)
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], layer: str,
+                *, format: Format | None = None) -> Path:
+    """Write one frame: a GeoPackage layer ``layer``, or exactly ``path`` as GeoParquet.
+
+    (A directory gets ``<dir>/<layer>.parquet``.)
+    """
+    kind = output_format(path, format)
+    if kind == "gpkg":
+        return write_gpkg({layer: frame}, path)
+    target = Path(path)
+    if not target.suffix:
+        target = target / f"{layer}.parquet"
+    _write_parquet_file(frame, target)
+    return target

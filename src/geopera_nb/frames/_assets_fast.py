@@ -114,7 +114,7 @@ def read_columns(body: bytes, schema: pa.Schema) -> pa.Table:
 
 def footprints(raw: pa.Array) -> np.ndarray:
     """Shapely footprints of each line of ``raw`` (an Arrow string array of items)."""
-    found = pc.extract_regex(raw, _GEOMETRY_RE).field("g")
+    found = pc.struct_field(pc.extract_regex(raw, _GEOMETRY_RE), "g")
     texts = found.to_numpy(zero_copy_only=False)
     # lines where the regex found nothing (a GeometryCollection): take those few alone
     for i in np.flatnonzero(pc.is_null(found).to_numpy(zero_copy_only=False)):

@@ -82,7 +82,7 @@ def from_geojson_texts(texts: np.ndarray, types: np.ndarray | None = None) -> np
     if not valid.any():
         return out
     if types is None:
-        found = pc.extract_regex(pa.array(texts[valid], pa.large_string()), _TYPE_RE).field("t")
+        found = pc.struct_field(pc.extract_regex(pa.array(texts[valid], pa.large_string()), _TYPE_RE), "t")
         types = np.full(len(texts), None, dtype=object)
         types[valid] = found.to_numpy(zero_copy_only=False)
     done = ~valid

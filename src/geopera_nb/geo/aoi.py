@@ -323,7 +323,8 @@ def to_feature_collection(obj: Any, *, where: str = "AOI") -> dict[str, Any]:
     ...
     geopera_nb.errors.AOIError: AOI: cannot read an AOI from a number (int); ...
     """
-    return {"type": "FeatureCollection", "features": _features(obj, where)}
+    features = _json_safe(_features(obj, where))
+    return {"type": "FeatureCollection", "features": features}
 
 
 def to_geometry(obj: Any, *, where: str = "AOI") -> dict[str, Any]:
@@ -340,11 +341,12 @@ def to_geometry(obj: Any, *, where: str = "AOI") -> dict[str, Any]:
     features = _features(obj, where)
     geometries = [f["geometry"] for f in features]
     if len(geometries) == 1:
-        return geometries[0]
+        single: dict[str, Any] = _json_safe(geometries[0])
+        return single
     polygons: list[Any] = []
     for geom in geometries:
         polygons.extend([geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"])
-    return {"type": "MultiPolygon", "coordinates": polygons}
+    return {"type": "MultiPolygon", "coordinates": _json_safe(polygons)}
 
 
 def _iter_geometries(obj: Any) -> Iterator[dict[str, Any]]:

@@ -24,6 +24,23 @@ from .scopes import DEFAULT_SCOPES, valid_scope
 from .store import Store, Tx, new_secret
 
 
+_CATALOGUES: dict[tuple[int, int], Any] = {}
+_CATALOGUES_LOCK = threading.Lock()
+
+
+def shared_catalogue(seed: int, start_ms: int) -> Any:
+    """The catalogue of (seed, clock start), built once per process (it is read-only)."""
+    with _CATALOGUES_LOCK:
+        cat = _CATALOGUES.get((seed, start_ms))
+        if cat is None:
+            from .domain.catalogue import build_catalogue
+            from .domain.util import from_ms
+
+            cat = build_catalogue(seed=seed, now=from_ms(start_ms))
+            _CATALOGUES[(seed, start_ms)] = cat
+        return cat
+
+
 class Backend:
     """All server state of one sandbox.
 
@@ -53,6 +70,9 @@ class Backend:
         self.claims = Claims()
         self._catalogue: Any = None
         self._catalogue_lock = threading.Lock()
+        # build the catalogue (a few seconds) while the server starts answering
+        threading.Thread(target=lambda: self.catalogue, name="sandbox-catalogue",
+                         daemon=True).start()
 
     def __repr__(self) -> str:
         return f"Backend(data_dir={str(self.config.data_dir)!r}, seed={self.seed})"
@@ -91,11 +111,7 @@ class Backend:
         if self._catalogue is None:
             with self._catalogue_lock:
                 if self._catalogue is None:
-                    from .domain.catalogue import build_catalogue
-                    from .domain.util import from_ms
-
-                    self._catalogue = build_catalogue(seed=self.seed,
-                                                      now=from_ms(self.clock_start_ms))
+                    self._catalogue = shared_catalogue(self.seed, self.clock_start_ms)
         return self._catalogue
 
     def close(self) -> None:

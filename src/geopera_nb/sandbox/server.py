@@ -21,7 +21,7 @@ READY_PREFIX = "geopera-nb sandbox listening on "
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket (``port=0``: a free port chosen by the OS)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -40,7 +40,7 @@ def url_of(sock: socket.socket) -> str:
 def _uvicorn_config(app: Any, log_level: str, access_log: bool) -> uvicorn.Config:
     return uvicorn.Config(app, log_level=log_level, access_log=access_log, lifespan="off",
                           server_header=False, date_header=False, timeout_keep_alive=30,
-                          ws="none")
+                          ws="none", http="h11")
 
 
 class ThreadServer:

@@ -12,8 +12,8 @@ Examples
 >>> clock = ManualScheduler(defer_jobs=True)
 >>> live, shown = LiveQuery(clock, debounce=0.15), []
 >>> start = lambda seq: live.job(seq, lambda: seq, shown.append, print)
->>> live.trigger(start); clock.advance(0.15)     # request 1 sent, answer pending
->>> live.trigger(start); clock.advance(0.15)     # request 2 sent
+>>> _ = live.trigger(start); clock.advance(0.15)  # request 1 sent, answer pending
+>>> _ = live.trigger(start); clock.advance(0.15)  # request 2 sent
 >>> clock.run_jobs(order=[1, 0])                 # answer 2 arrives first, then 1
 >>> shown, live.stale_dropped
 ([2], 1)

@@ -122,9 +122,7 @@ class ArchiveCart(Panel):
         )
         self.map.add(self.footprints)
         self.map.add(self.cart_layer)
-        self.capture_list = w.SelectMultiple(
-            options=[], rows=10, layout=w.Layout(width="100%", font_family="monospace")
-        )
+        self.capture_list = w.SelectMultiple(options=[], rows=10, layout=w.Layout(width="100%"))
         self.capture_list.add_class("gn-capture-list")
         self.price = w.HTML()
         self.price.add_class("gn-cart-price")
@@ -138,9 +136,9 @@ class ArchiveCart(Panel):
         self.place_button.add_class("gn-place-cart")
         self.place_result = w.HTML()
         self.place_result.add_class("gn-place-result")
-        children: list[w.Widget] = [] if drawer is not None or map is not None else [self.map]
+        head: w.Widget = drawer if drawer is not None else self.map
         self.children = [
-            *children,
+            head,
             self.capture_list,
             w.HBox([self.price, self.busy_html]),
             self.table,

@@ -102,7 +102,9 @@ def osm_layer() -> L.TileLayer:
     >>> osm_layer().name
     'OpenStreetMap'
     """
-    return L.basemap_to_tiles(L.basemaps.OpenStreetMap.Mapnik, name="OpenStreetMap")
+    layer = L.basemap_to_tiles(L.basemaps.OpenStreetMap.Mapnik)
+    layer.name = "OpenStreetMap"
+    return layer
 
 
 def make_map(
@@ -161,7 +163,7 @@ def zoom_to_bounds(
     --------
     >>> m = make_map(online=False)
     >>> zoom_to_bounds(m, (149.0, -35.4, 149.2, -35.2))
-    >>> [round(v, 1) for v in m.center], m.zoom
+    >>> [round(v, 1) for v in m.center], int(m.zoom)
     ([-35.3, 149.1], 11)
     """
     minx, miny, maxx, maxy = (float(v) for v in bounds)

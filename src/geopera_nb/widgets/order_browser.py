@@ -95,11 +95,9 @@ class OrderBrowser(Panel):
             options=[("any type", ""), *[(s, s) for s in ORDER_TYPES]], description="Type"
         )
         self.type.add_class("gn-filter-type")
-        self.tags = w.Text(description="Tags", placeholder="all of: a, b")
+        self.tags = w.Text(description="Tags", placeholder="all of: a, b", continuous_update=False)
         self.tags.add_class("gn-filter-tags")
-        self.table = w.Select(
-            options=[], rows=12, layout=w.Layout(width="100%", font_family="monospace")
-        )
+        self.table = w.Select(options=[], rows=12, layout=w.Layout(width="100%"))
         self.table.add_class("gn-order-table")
         self.count = w.HTML()
         self.count.add_class("gn-order-count")
@@ -131,7 +129,7 @@ class OrderBrowser(Panel):
         self.add_class("gn-order-browser")
         for control in (self.status, self.type):
             control.observe(self._on_filter_change, "value")
-        self.tags.on_submit(lambda _text: self.reload())
+        self.tags.observe(self._on_filter_change, "value")
         self.more_button.on_click(self._on_more_click)
         self.table.observe(self._on_table_change, "value")
         self.observe(self._on_selected_change, "selected")

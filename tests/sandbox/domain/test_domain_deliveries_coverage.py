@@ -6,10 +6,14 @@ from datetime import timedelta
 
 import pytest
 import shapely
-from conftest import square_fc
 from shapely.geometry import box, shape
 
-from geopera_nb.contract.geometry import geodesic_area_km2, parse_feature_collection, split_antimeridian
+from conftest import square_fc
+from geopera_nb.contract.geometry import (
+    geodesic_area_km2,
+    parse_feature_collection,
+    split_antimeridian,
+)
 from geopera_nb.sandbox.domain import Catalogue, coverage, coverage_groups, plan_deliveries
 
 AOIS = {
@@ -51,7 +55,9 @@ def test_plan_is_deterministic(cat: Catalogue) -> None:
     c = plan_deliveries("o2", aoi, s, cat.now, cat.now + timedelta(days=9), 3)
     key = lambda p: [(d.capture_id, d.datetime, d.footprint.wkb, d.cloud_cover) for d in p]  # noqa: E731
     assert key(a) == key(b) and key(a) != key(c)
-    partial = plan_deliveries("o1", aoi, s, cat.now, cat.now + timedelta(days=9), 3, full_coverage=False)
+    partial = plan_deliveries(
+        "o1", aoi, s, cat.now, cat.now + timedelta(days=9), 3, full_coverage=False
+    )
     assert coverage(aoi, partial)["coveredFraction"] < 0.999
 
 
@@ -68,7 +74,9 @@ def test_coverage_identities() -> None:
     covered, remainder = shape(parts["covered"]["geometry"]), shape(parts["remainder"]["geometry"])
     assert covered.intersection(remainder).area == pytest.approx(0, abs=1e-12)
     assert covered.union(remainder).symmetric_difference(req).area == pytest.approx(0, abs=1e-12)
-    assert geodesic_area_km2(covered) + geodesic_area_km2(remainder) == pytest.approx(cov["requestedKm2"], rel=1e-4)
+    assert geodesic_area_km2(covered) + geodesic_area_km2(remainder) == pytest.approx(
+        cov["requestedKm2"], rel=1e-4
+    )
     assert cov["coveredFraction"] == pytest.approx(cov["coveredKm2"] / cov["requestedKm2"])
     assert parts["covered"]["properties"]["areaKm2"] == cov["coveredKm2"]
     none = coverage(req, [])
@@ -83,10 +91,22 @@ def test_coverage_groups(cat: Catalogue) -> None:
     fc = square_fc(10, 45, 0.1, name="Farm A")
     fc["features"].append(square_fc(11, 45, 0.1)["features"][0])
     aois = parse_feature_collection(fc)
-    plan = plan_deliveries("o9", aois[0].geometry, cat.sensor("geo-owl-30"), cat.now, cat.now + timedelta(days=9), 0)
+    plan = plan_deliveries(
+        "o9", aois[0].geometry, cat.sensor("geo-owl-30"), cat.now, cat.now + timedelta(days=9), 0
+    )
     groups = coverage_groups(aois, plan)
     assert [g["name"] for g in groups] == ["Farm A", "AOI 1"]
-    assert groups[0]["coveredFraction"] == pytest.approx(1.0) and groups[0]["captureCount"] == len(plan)
+    assert groups[0]["coveredFraction"] == pytest.approx(1.0) and groups[0]["captureCount"] == len(
+        plan
+    )
     assert groups[1]["deliveredKm2"] == 0 and groups[1]["captureCount"] == 0
     assert groups[0]["requestedKm2"] == pytest.approx(aois[0].area_km2)
-    assert set(groups[0]) == {"index", "name", "requestedKm2", "deliveredKm2", "coveredFraction", "captureCount", "geometry"}
+    assert set(groups[0]) == {
+        "index",
+        "name",
+        "requestedKm2",
+        "deliveredKm2",
+        "coveredFraction",
+        "captureCount",
+        "geometry",
+    }

@@ -111,7 +111,7 @@ def test_too_many_vertices() -> None:
     ring.append(ring[0])
     exc = rejected(fc(poly(ring)))
     assert "vertices" in exc.problems[0].msg
-    ok = [r for r in ring[:: 2]][:-1] + [ring[0]]
+    ok = [*ring[:-1:2], ring[0]]
     assert parse_feature_collection(fc(poly(ok)))  # ~5000 vertices is fine
 
 
@@ -131,7 +131,9 @@ def test_collection_level_rejections() -> None:
 
 
 def test_all_problems_collected_across_features() -> None:
-    exc = rejected(fc(poly(SQUARE), {"type": "Point", "coordinates": [0, 0]}, poly([[0, 0], [1, 0]])))
+    exc = rejected(
+        fc(poly(SQUARE), {"type": "Point", "coordinates": [0, 0]}, poly([[0, 0], [1, 0]]))
+    )
     features = {p.loc[2] for p in exc.problems}
     assert features == {1, 2}
 
@@ -195,14 +197,19 @@ def test_antimeridian_split_with_hole_and_multipolygon() -> None:
 
 
 def test_overlapping_multipolygon_rejected() -> None:
-    multi = {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[0.5, 0.5], [2, 0.5], [2, 2], [0.5, 2], [0.5, 0.5]]]]}
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [[SQUARE], [[[0.5, 0.5], [2, 0.5], [2, 2], [0.5, 2], [0.5, 0.5]]]],
+    }
     exc = rejected(fc(multi))
     assert "invalid geometry" in exc.problems[0].msg
 
 
 def test_validate_geometry_and_helpers() -> None:
     assert validate_geometry(poly(SQUARE)) is None
-    assert "Self-intersection" in (validate_geometry(poly([[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]])) or "")
+    assert "Self-intersection" in (
+        validate_geometry(poly([[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]])) or ""
+    )
     assert to_geojson(shapely.Polygon()) == {"type": "GeometryCollection", "geometries": []}
     assert to_geojson(box(0, 0, 1, 1))["coordinates"][0][0] == [1.0, 0.0]
     pt = parse_geometry({"type": "Point", "coordinates": [10, 20]}, areal_only=False)
@@ -216,3 +223,19 @@ def test_feature_name_and_properties_kept() -> None:
     body["features"][0]["properties"] = {"name": "Farm A", "crop": "wheat"}
     [aoi] = parse_feature_collection(body)
     assert aoi.name == "Farm A" and aoi.properties["crop"] == "wheat" and aoi.index == 0
+
+
+def test_ring_round_a_pole_is_rejected() -> None:
+    ring = [[0, 80], [90, 80], [180, 80], [-90, 80], [0, 80]]
+    exc = rejected(fc(poly(ring)))
+    assert "pole" in exc.problems[0].msg
+
+
+def test_parse_feature_points_into_the_features_array() -> None:
+    from geopera_nb.contract.geometry import parse_feature
+
+    ok = {"type": "Feature", "properties": None, "geometry": poly(SQUARE)}
+    assert parse_feature(ok, 4).index == 4
+    with pytest.raises(GeometryRejected) as info:
+        parse_feature({"type": "Feature", "geometry": poly(SQUARE[:3])}, 2)
+    assert info.value.problems[0].loc[:3] == ("featureCollection", "features", 2)

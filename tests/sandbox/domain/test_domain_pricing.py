@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from shapely.geometry import box
-from conftest import square_fc
 
+from conftest import square_fc
 from geopera_nb.contract.geometry import geodesic_area_km2, parse_feature_collection
 from geopera_nb.sandbox.domain import (
     Catalogue,
@@ -26,7 +26,9 @@ def group(**kw: Any) -> dict[str, Any]:
     return {"sensor": "geo-owl-30", "featureCollection": square_fc(10, 45, 0.1), **kw}
 
 
-@pytest.mark.parametrize(("priority", "factor"), [("standard", 1.0), ("priority", 1.5), ("rush", 2.0)])
+@pytest.mark.parametrize(
+    ("priority", "factor"), [("standard", 1.0), ("priority", 1.5), ("rush", 2.0)]
+)
 def test_tasking_formula(cat: Catalogue, priority: str, factor: float) -> None:
     row = price_tasking_group(group(priority=priority), 0, cat, cat.now)
     area = parse_feature_collection(square_fc(10, 45, 0.1))[0].area_km2
@@ -143,7 +145,11 @@ def test_provider_estimate_tasking_and_archive(cat: Catalogue) -> None:
     fc = square_fc(10, 45, 0.1)
     fc["features"].append(square_fc(12, 45, 0.01)["features"][0])
     fc["features"].append({"type": "Feature", "geometry": None})
-    params = {"start": iso(cat.now), "end": iso(cat.now + timedelta(days=5)), "priority": "priority"}
+    params = {
+        "start": iso(cat.now),
+        "end": iso(cat.now + timedelta(days=5)),
+        "priority": "priority",
+    }
     out = price_provider_estimate({"dataProduct": sensor["dataProductId"], "params": params,
                                    "featureCollection": fc}, cat, cat.now)  # fmt: skip
     assert [r["index"] for r in out["results"]] == [0, 1]

@@ -77,7 +77,10 @@ def test_bbox_and_intersects(cat: Catalogue) -> None:
         assert shape(f["geometry"]).intersects(box(*bb))
     inside = sum(shapely.intersects(cat.captures.footprints, box(*bb)))
     assert len(feats) == inside
-    geo = {"type": "Polygon", "coordinates": [[[-10, 35], [30, 35], [30, 60], [-10, 60], [-10, 35]]]}
+    geo = {
+        "type": "Polygon",
+        "coordinates": [[[-10, 35], [30, 35], [30, 60], [-10, 60], [-10, 35]]],
+    }
     assert [f["id"] for f in all_pages(cat, intersects=geo, limit=500)] == [f["id"] for f in feats]
     pt = shapely.centroid(cat.captures.footprints[0])
     hits, _ = run(cat, intersects={"type": "Point", "coordinates": [pt.x, pt.y]})
@@ -95,7 +98,9 @@ def test_bbox_and_intersects(cat: Catalogue) -> None:
 def test_datetime_filters(cat: Catalogue) -> None:
     rng = "2025-06-01T00:00:00Z/2025-06-30T23:59:59Z"
     feats = all_pages(cat, datetime=rng, limit=500)
-    assert feats and all("2025-06-01" <= f["properties"]["datetime"][:10] <= "2025-06-30" for f in feats)
+    assert feats and all(
+        "2025-06-01" <= f["properties"]["datetime"][:10] <= "2025-06-30" for f in feats
+    )
     after = all_pages(cat, datetime="2026-11-01T00:00:00Z/..", limit=500)
     assert all(f["properties"]["datetime"] >= "2026-11-01" for f in after)
     before = all_pages(cat, datetime="../2025-01-01T00:00:00Z", limit=500)
@@ -135,3 +140,9 @@ def test_query_off_nadir_and_ids(cat: Catalogue) -> None:
     for bad_limit in (0, 501, "10", True):
         with pytest.raises(DomainError):
             run(cat, limit=bad_limit)
+
+
+def test_ids_match_exactly(cat: Catalogue) -> None:
+    real = str(cat.captures.ids[0])
+    assert run(cat, ids=[real + "-and-more"])[0] == []
+    assert [f["id"] for f in run(cat, ids=[real, real])[0]] == [real]

@@ -38,7 +38,9 @@ def href(item_id: str, file_name: str) -> str:
 @pytest.fixture(scope="module")
 def items(cat: Catalogue) -> list[dict[str, Any]]:
     sensor = cat.sensor("geo-owl-30")
-    plan = plan_deliveries("order-1", box(10, 45, 10.2, 45.1), sensor, cat.now, cat.now + timedelta(days=9), 0)
+    plan = plan_deliveries(
+        "order-1", box(10, 45, 10.2, 45.1), sensor, cat.now, cat.now + timedelta(days=9), 0
+    )
     return [stac_item(d, {"id": "order-1"}, sensor, href, seed=0) for d in plan]
 
 

@@ -119,17 +119,20 @@ def check_feasibility(
     auto = sensor["feasibility"] == "auto"
     horizon = min(end, start + timedelta(days=MAX_WINDOW_DAYS))
     features = []
+    # one propagation for every AOI that passed the static rules
+    eligible = [a for a in aois if not common and a.area_km2 <= sensor["maxKm2"]]
+    counts: dict[int, int] = {}
+    if auto and eligible:
+        for p in opportunities(sensor, eligible, max(start, now), horizon, max_off_nadir=limit):
+            i = p["properties"]["featureIndex"]
+            counts[i] = counts.get(i, 0) + 1
     for aoi in aois:
         reasons = list(common)
         if aoi.area_km2 > sensor["maxKm2"]:
             reasons.append(f"{aoi.area_km2:.1f} km2 is over the {sensor['maxKm2']:g} km2 maximum")
-        n_pass = 0
-        if auto and not reasons:
-            n_pass = len(
-                opportunities(sensor, [aoi], max(start, now), horizon, max_off_nadir=limit)
-            )
-            if n_pass == 0:
-                reasons.append(f"no pass within {limit:g} deg off-nadir in the window")
+        n_pass = counts.get(aoi.index, 0)
+        if auto and not reasons and n_pass == 0:
+            reasons.append(f"no pass within {limit:g} deg off-nadir in the window")
         if reasons:
             features.append({"index": aoi.index, "feasible": False, "studyRequired": False,
                              "reason": "; ".join(reasons), "areaKm2": aoi.area_km2})  # fmt: skip

@@ -248,10 +248,11 @@ def price_provider_feature(
         size = row["billableKm2"]
     else:
         capture_id = params.get("captureId")
-        if cat.capture_index(capture_id) is None or (
-            cat.collection_names[int(cat.captures.collection[cat.capture_index(capture_id) or 0])]
-            != product["collection"]
-        ):
+        row_i = cat.capture_index(capture_id)
+        in_product = row_i is not None and (
+            cat.collection_names[int(cat.captures.collection[row_i])] == product["collection"]
+        )
+        if not in_product:
             raise DomainError(422, ("params", "captureId"), f"unknown capture {capture_id!r}")
         try:
             row = price_archive_line({"id": capture_id, "featureCollection": fc}, 0, cat)

@@ -172,9 +172,10 @@ def search_captures(
         wanted = [i for i, n in enumerate(cat.collection_names) if n in names]
         mask &= np.isin(c.collection, wanted)
     if (ids := _str_list(body, "ids")) is not None:
-        mask &= np.isin(
-            c.ids, np.array(ids, dtype=c.ids.dtype) if ids else np.array([], dtype=c.ids.dtype)
-        )
+        wanted_rows = [c.index_by_id[i] for i in ids if i in c.index_by_id]
+        by_id = np.zeros(c.size, dtype=bool)
+        by_id[wanted_rows] = True
+        mask &= by_id
     areas = []
     if body.get("bbox") is not None:
         areas.append(_bbox_geom(body["bbox"]))

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from ipywidgets import Widget
@@ -57,7 +58,9 @@ def send_update(widget: Widget, state: dict[str, Any]) -> None:
     )
 
 
-def upload_files(upload: Widget, files: dict[str, bytes], last_modified: int = 1_700_000_000_000) -> None:
+def upload_files(
+    upload: Widget, files: dict[str, bytes], last_modified: int = 1_700_000_000_000
+) -> None:
     """Pick files in a :class:`ipywidgets.FileUpload` as the browser sends them (binary buffers)."""
     entries = [
         {"name": name, "type": "", "size": len(data), "last_modified": last_modified}
@@ -65,8 +68,13 @@ def upload_files(upload: Widget, files: dict[str, bytes], last_modified: int = 1
     ]
     upload._handle_msg(
         {
-            "content": {"data": {"method": "update", "state": {"value": entries},
-                                 "buffer_paths": [["value", i, "content"] for i in range(len(files))]}},
+            "content": {
+                "data": {
+                    "method": "update",
+                    "state": {"value": entries},
+                    "buffer_paths": [["value", i, "content"] for i in range(len(files))],
+                }
+            },
             "buffers": [memoryview(data) for data in files.values()],
         }
     )
@@ -91,7 +99,12 @@ class DrawFrontend:
     ) -> dict[str, Any]:
         props = dict(properties or {})
         props.setdefault("style", dict(FRONTEND_STYLE))
-        return {"type": "Feature", "properties": props, "geometry": copy.deepcopy(geometry)}
+        # what arrives from the browser is JSON: lists, never tuples
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": json.loads(json.dumps(geometry)),
+        }
 
     def create(self, geometry: dict[str, Any]) -> None:
         """Finish drawing a polygon or rectangle (``draw:created``)."""

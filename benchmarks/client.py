@@ -1,0 +1,288 @@
+"""Client benchmarks: concurrent vs sequential paging, NDJSON reader vs bare orjson.
+
+Run::
+
+    .venv/bin/python benchmarks/client.py              # 10,000 orders, sandbox if it works
+    .venv/bin/python benchmarks/client.py --orders 2000 --server asgi
+
+1. **Paging**: 10,000 orders pulled through ``orders.list`` (page size 100, so 100
+   pages) sequentially (``Client.iter_orders``) and concurrently
+   (``AsyncClient.all_records(concurrency=8)``). The server is the real sandbox run as a
+   separate process (``geopera_nb.sandbox.spawn``), seeded through the public API
+   (``orders.tasking.place``); if the sandbox cannot start, a minimal ASGI app (uvicorn,
+   separate process) serving Spring pages of realistic order JSON. Two network
+   conditions: loopback as is, and a simulated 20 ms round trip (the transport sleeps
+   20 ms per request, sync and async alike), closer to a real API. Target: >= 3x.
+2. **NDJSON**: the client's reader (``NDJSONReader.iter_records`` over 64 KiB chunks,
+   trailer checked) against a bare ``for line in data.splitlines(): orjson.loads(line)``
+   over the same bytes (20,000 realistic orders). Target: <= 1.3x.
+
+Timings are printed, never asserted (tests do not depend on them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import socket
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import orjson
+
+from geopera_nb.client import AsyncClient, Client
+from geopera_nb.client.streams import NDJSONReader
+
+PAGE_SIZE = 100
+CONCURRENCY = 8
+RTT = 0.020
+
+
+# -- realistic orders -------------------------------------------------------------------
+
+
+def fake_order(i: int) -> dict[str, Any]:
+    lon, lat = 149.0 + (i % 100) * 0.01, -35.0 - (i // 100) * 0.01
+    ring = [[lon, lat], [lon + 0.05, lat], [lon + 0.05, lat + 0.05], [lon, lat + 0.05],
+            [lon, lat]]
+    return {
+        "id": str(uuid.UUID(int=i + 1)), "displayName": f"Farm {i}",
+        "workspaceId": str(uuid.UUID(int=10**9)), "organizationId": str(uuid.UUID(int=10**10)),
+        "type": "TASKING", "status": "PLACED", "subStatus": "QUOTATION_WAITING_UPLOAD",
+        "statusReason": None, "dataProductId": str(uuid.UUID(int=7)), "sensor": "geo-owl-30",
+        "tags": ["bench", f"t{i % 7}"], "createdAt": "2026-12-01T00:00:00.000Z",
+        "updatedAt": "2026-12-01T00:00:00.000Z",
+        "geometry": {"type": "Polygon", "coordinates": [ring]}, "aoiKm2": 25.4,
+        "orderDetails": {"params": {"start": "2026-12-02T00:00:00.000Z",
+                                    "end": "2026-12-16T00:00:00.000Z", "priority": "standard"},
+                         "featureCollection": {"type": "FeatureCollection", "features": [
+                             {"type": "Feature", "properties": {},
+                              "geometry": {"type": "Polygon", "coordinates": [ring]}}]},
+                         "window": {"start": "2026-12-02T00:00:00.000Z",
+                                    "end": "2026-12-16T00:00:00.000Z"}},
+        "credits": {"estimated": 60960, "reserved": 0, "charged": 0, "refunded": 0},
+    }
+
+
+# -- servers ----------------------------------------------------------------------------
+
+
+def _asgi_app(n_orders: int) -> Callable[..., Any]:
+    orders = [fake_order(i) for i in range(n_orders)]
+
+    async def app(scope: dict[str, Any], receive: Callable[..., Any],
+                  send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        request = orjson.loads(body or b"{}")
+        page, size = int(request.get("page", 0)), min(int(request.get("size", 20)), 500)
+        content = orders[page * size:(page + 1) * size]
+        payload = orjson.dumps({"content": content, "totalElements": n_orders,
+                                "totalPages": -(-n_orders // size), "size": size,
+                                "number": page})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+    return app
+
+
+def _serve_asgi(port: int, n_orders: int) -> None:
+    import uvicorn
+
+    uvicorn.run(_asgi_app(n_orders), host="127.0.0.1", port=port, log_level="warning")
+
+
+def start_asgi(n_orders: int) -> tuple[str, Callable[[], None]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = multiprocessing.get_context("spawn").Process(
+        target=_serve_asgi, args=(port, n_orders), daemon=True)
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.post(url + "/v1/op/orders.list", json={"size": 1}, timeout=1.0)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    return url, process.terminate
+
+
+def start_sandbox(n_orders: int) -> tuple[str, str, Callable[[], None]]:
+    """A spawned sandbox with ``n_orders`` orders placed through the public API."""
+    from geopera_nb import sandbox
+
+    limits = {"general": 10**9, "placement": 10**9, "spend": 10**9}
+    sb = sandbox.spawn(seed=0, rate_limits=limits)
+    try:
+        org = sb.create_org(name="Bench", credits=10**12)
+        group = {"sensor": "geo-owl-30", "featureCollection": (149.05, -35.35, 149.10, -35.30)}
+        t0 = time.perf_counter()
+        with Client(api_key=org.api_key, base_url=sb.url, timeout=600) as client:
+            placed = 0
+            while placed < n_orders:
+                batch = min(500, n_orders - placed)
+                client.orders.tasking.place(groups=[group] * batch, displayName="bench")
+                placed += batch
+        print(f"  seeded {n_orders} orders via orders.tasking.place in "
+              f"{time.perf_counter() - t0:.1f}s")
+    except BaseException:
+        sb.stop()
+        raise
+    return sb.url, org.api_key, sb.stop
+
+
+# -- latency-injecting transports ---------------------------------------------------------
+
+
+class SlowTransport(httpx.HTTPTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        time.sleep(RTT)
+        return super().handle_request(request)
+
+
+class AsyncSlowTransport(httpx.AsyncHTTPTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(RTT)
+        return await super().handle_async_request(request)
+
+
+# -- measurements -------------------------------------------------------------------------
+
+
+def pull_sequential(url: str, key: str, rtt: bool) -> tuple[float, int]:
+    transport = SlowTransport() if rtt else None
+    with Client(api_key=key, base_url=url, transport=transport, timeout=120) as client:
+        t0 = time.perf_counter()
+        n = sum(1 for _ in client.iter_orders(page_size=PAGE_SIZE))
+        return time.perf_counter() - t0, n
+
+
+def pull_concurrent(url: str, key: str, rtt: bool) -> tuple[float, int]:
+    async def run() -> tuple[float, int]:
+        transport = AsyncSlowTransport() if rtt else None
+        async with AsyncClient(api_key=key, base_url=url, transport=transport,
+                               timeout=120) as aclient:
+            t0 = time.perf_counter()
+            records = await aclient.all_records("orders.list", page_size=PAGE_SIZE,
+                                                concurrency=CONCURRENCY)
+            return time.perf_counter() - t0, len(records)
+
+    return asyncio.run(run())
+
+
+def bench_paging(url: str, key: str, expected: int, repeats: int) -> None:
+    for rtt in (False, True):
+        label = f"simulated {RTT * 1000:.0f} ms RTT" if rtt else "loopback"
+        seq = []
+        con = []
+        for _ in range(repeats):
+            t, n = pull_sequential(url, key, rtt)
+            assert n == expected, (n, expected)
+            seq.append(t)
+            t, n = pull_concurrent(url, key, rtt)
+            assert n == expected, (n, expected)
+            con.append(t)
+        s, c = statistics.median(seq), statistics.median(con)
+        print(f"  {label:>24}: sequential {s:6.2f}s  concurrent(x{CONCURRENCY}) {c:6.2f}s  "
+              f"ratio {s / c:5.2f}x  (target >= 3x)")
+
+
+def bench_ndjson(n: int, repeats: int) -> None:
+    lines = [orjson.dumps(fake_order(i)) for i in range(n)]
+    data = (b"\n".join(lines) + b"\n"
+            + orjson.dumps({"stream": {"status": "complete", "count": n}}) + b"\n")
+    chunks = [data[i:i + 65536] for i in range(0, len(data), 65536)]
+
+    def bare() -> int:
+        count = 0
+        for line in data.splitlines():
+            orjson.loads(line)
+            count += 1
+        return count
+
+    def ours() -> int:
+        reader = NDJSONReader("orders.list")
+        count = 0
+        for chunk in chunks:
+            for _record in reader.iter_records(chunk):
+                count += 1
+        count += len(reader.finish_records())
+        return count
+
+    def ours_lines() -> int:
+        reader = NDJSONReader("orders.list")
+        count = 0
+        for chunk in chunks:
+            count += len(reader.lines(chunk))
+        count += len(reader.finish_lines())
+        return count
+
+    def best(fn: Callable[[], int]) -> float:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    for fn in (bare, ours, ours_lines):  # warm up
+        fn()
+    b, o, raw = best(bare), best(ours), best(ours_lines)
+    mb = len(data) / 1e6
+    print(f"  {n} records, {mb:.1f} MB: bare orjson loop {b * 1000:.1f} ms "
+          f"({mb / b:.0f} MB/s); NDJSONReader {o * 1000:.1f} ms ({mb / o:.0f} MB/s)")
+    print(f"  ratio reader/bare {o / b:.2f}x  (target <= 1.3x); raw-lines path "
+          f"{raw * 1000:.1f} ms ({raw / b:.2f}x of bare, no parsing)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--server", choices=["auto", "sandbox", "asgi"], default="auto")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ndjson-records", type=int, default=20_000)
+    args = parser.parse_args(argv)
+
+    print(f"python {sys.version.split()[0]}, httpx {httpx.__version__}, "
+          f"orjson {orjson.__version__}")
+    print(f"1. orders.list: {args.orders} orders, page size {PAGE_SIZE}")
+    stop: Callable[[], None]
+    if args.server in ("auto", "sandbox"):
+        try:
+            url, key, stop = start_sandbox(args.orders)
+            print(f"  server: geopera_nb.sandbox (separate process) at {url}")
+        except Exception as exc:
+            if args.server == "sandbox":
+                raise
+            print(f"  sandbox unavailable ({type(exc).__name__}: {exc}); using the ASGI app")
+            args.server = "asgi"
+    if args.server == "asgi":
+        url, stop = start_asgi(args.orders)
+        key = "gpra_benchmark_0000000000000000"
+        print(f"  server: minimal ASGI app (uvicorn, separate process) at {url}")
+    try:
+        bench_paging(url, key, args.orders, args.repeats)
+    finally:
+        stop()
+    print("2. NDJSON reader")
+    bench_ndjson(args.ndjson_records, max(args.repeats, 5))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

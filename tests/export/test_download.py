@@ -1,0 +1,239 @@
+"""download_assets: checksums, resume, skip-existing, failures, against real HTTP servers."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from frames_scenario import Scenario
+
+import geopera_nb.frames as F
+from geopera_nb.errors import GeoperaError
+from geopera_nb.export import DownloadError, download_assets
+from geopera_nb.export.download import file_sha256, parse_checksum
+
+
+@dataclass
+class FileServer:
+    """A loopback HTTP server of in-memory files, optionally honouring Range."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    ranges: bool = True
+    cut_once: set[str] = field(default_factory=set)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def server() -> Iterator[FileServer]:
+    state = FileServer()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            rng = self.headers.get("Range")
+            state.requests.append((path, rng))
+            body = state.files.get(path)
+            if body is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            start = 0
+            if rng and state.ranges:
+                start = int(rng.removeprefix("bytes=").split("-")[0])
+                if start >= len(body):
+                    self.send_response(416)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            else:
+                self.send_response(200)
+            chunk = body[start:]
+            self.send_header("Content-Length", str(len(chunk)))
+            self.end_headers()
+            if path in state.cut_once:  # drop the connection halfway, once
+                state.cut_once.discard(path)
+                self.wfile.write(chunk[: len(chunk) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(chunk)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _multihash(data: bytes) -> str:
+    return "1220" + hashlib.sha256(data).hexdigest()
+
+
+def _frame(server: FileServer, n: int = 3, *, corrupt: int | None = None) -> pd.DataFrame:
+    rows = []
+    for i in range(n):
+        data = bytes([i % 251]) * (300_000 + i)
+        server.files[f"/a/item{i}/visual.tif"] = data
+        server.files[f"/a/item{i}/thumbnail.png"] = b"png" * (i + 1)
+        checksum = _multihash(b"something else" if i == corrupt else data)
+        rows.append({"id": f"item{i}", "visual_href": f"{server.url}/a/item{i}/visual.tif?sig=s3cret",
+                     "visual_checksum": checksum, "visual_size": len(data),
+                     "thumbnail_href": f"{server.url}/a/item{i}/thumbnail.png?sig=s3cret",
+                     "thumbnail_checksum": _multihash(b"png" * (i + 1)),
+                     "thumbnail_size": 3 * (i + 1)})
+    return pd.DataFrame(rows)
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_downloads_verify_and_land_under_item_ids(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server)
+    report = download_assets(frame, tmp_path, assets=("visual", "thumbnail"), progress=False)
+    assert list(report.columns) == ["item_id", "asset", "path", "status", "bytes", "error"]
+    assert set(report["status"]) == {"downloaded"}
+    assert _files(tmp_path) == sorted(
+        f"item{i}/{name}" for i in range(3) for name in ("visual.tif", "thumbnail.png"))
+    for row in frame.itertuples():
+        path = tmp_path / row.id / "visual.tif"
+        assert file_sha256(path) == parse_checksum(row.visual_checksum)
+    assert report["bytes"].sum() == sum(len(v) for v in server.files.values())
+
+
+def test_existing_verified_files_are_skipped(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server)
+    download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    server.requests.clear()
+    report = download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert set(report["status"]) == {"skipped"}
+    assert server.requests == []
+    # a damaged file is fetched again
+    (tmp_path / "item1" / "visual.tif").write_bytes(b"damaged")
+    report = download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert report.set_index("item_id")["status"].to_dict() == {
+        "item0": "skipped", "item1": "downloaded", "item2": "skipped"}
+    again = download_assets(frame, tmp_path, assets=("visual",), overwrite=True, progress=False)
+    assert set(again["status"]) == {"downloaded"}
+
+
+def test_checksum_mismatch_fails_and_leaves_nothing(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server, corrupt=1)
+    with pytest.raises(DownloadError) as caught:
+        download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    err = caught.value
+    assert isinstance(err, GeoperaError)
+    assert "item1/visual: checksum mismatch" in str(err)
+    assert "s3cret" not in str(err)  # signed URLs never in messages
+    assert err.report.set_index("item_id")["status"].to_dict() == {
+        "item0": "downloaded", "item1": "failed", "item2": "downloaded"}
+    assert len(err.failures) == 1
+    assert _files(tmp_path) == ["item0/visual.tif", "item2/visual.tif"]  # no file, no .part
+
+
+def test_resume_with_range(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server, n=1)
+    data = server.files["/a/item0/visual.tif"]
+    part = tmp_path / "item0" / "visual.tif.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(data[:100_000])
+    report = download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert report["status"].tolist() == ["resumed"]
+    assert server.requests == [("/a/item0/visual.tif", "bytes=100000-")]
+    assert (tmp_path / "item0" / "visual.tif").read_bytes() == data
+    assert not part.exists()
+
+
+def test_dropped_connection_is_retried_by_resuming(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server, n=1)
+    data = server.files["/a/item0/visual.tif"]
+    server.cut_once.add("/a/item0/visual.tif")
+    report = download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert report["status"].tolist() == ["resumed"]
+    assert server.requests == [("/a/item0/visual.tif", None),
+                               ("/a/item0/visual.tif", f"bytes={len(data) // 2}-")]
+    assert (tmp_path / "item0" / "visual.tif").read_bytes() == data
+
+
+def test_dropped_connection_without_retries_keeps_the_part_for_later(
+    server: FileServer, tmp_path: Path
+) -> None:
+    frame = _frame(server, n=1)
+    server.cut_once.add("/a/item0/visual.tif")
+    with pytest.raises(DownloadError, match="connection failed"):
+        download_assets(frame, tmp_path, assets=("visual",), retries=0, progress=False)
+    assert _files(tmp_path) == ["item0/visual.tif.part"]  # never the final name
+    report = download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert report["status"].tolist() == ["resumed"]
+    assert _files(tmp_path) == ["item0/visual.tif"]
+
+
+def test_restart_when_the_server_ignores_range(server: FileServer, tmp_path: Path) -> None:
+    server.ranges = False
+    frame = _frame(server, n=1)
+    data = server.files["/a/item0/visual.tif"]
+    part = tmp_path / "item0" / "visual.tif.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(data[:100_000])
+    report = download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert report["status"].tolist() == ["downloaded"]  # restarted from zero
+    assert server.requests == [("/a/item0/visual.tif", "bytes=100000-")]
+    assert (tmp_path / "item0" / "visual.tif").read_bytes() == data
+
+
+def test_stale_part_longer_than_the_file_restarts(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server, n=1)
+    data = server.files["/a/item0/visual.tif"]
+    part = tmp_path / "item0" / "visual.tif.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"x" * (len(data) + 10))
+    download_assets(frame, tmp_path, assets=("visual",), progress=False)
+    assert (tmp_path / "item0" / "visual.tif").read_bytes() == data
+
+
+def test_http_errors_are_collected(server: FileServer, tmp_path: Path) -> None:
+    frame = _frame(server, n=2)
+    del server.files["/a/item0/thumbnail.png"]
+    with pytest.raises(DownloadError, match=r"1 of 4 downloads failed:\n  item0/thumbnail: HTTP 404"):
+        download_assets(frame, tmp_path, assets=("visual", "thumbnail"), concurrency=3,
+                        progress=False)
+    assert not (tmp_path / "item0" / "thumbnail.png").exists()
+
+
+def test_progress_bar_runs(server: FileServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frame = _frame(server, n=1)
+    download_assets(frame, tmp_path, assets=("visual",), progress=True)
+    assert "Downloading assets" in capsys.readouterr().err
+
+
+def test_sandbox_assets_download_and_verify(export_scenario: Scenario, tmp_path: Path) -> None:
+    frame = F.assets_frame(export_scenario.client, export_scenario.fulfilled[0])
+    report = download_assets(frame, tmp_path, progress=False)
+    assert len(report) == 3 * len(frame)
+    assert set(report["status"]) == {"downloaded"}
+    for row in frame.itertuples():
+        for key in ("visual", "thumbnail", "metadata"):
+            path = Path(report[(report.item_id == row.id) & (report.asset == key)].path.iloc[0])
+            assert "sha256:" + file_sha256(path) == "sha256:" + parse_checksum(
+                getattr(row, f"{key}_checksum"))
+            assert path.stat().st_size == getattr(row, f"{key}_size")
+    again = download_assets(F.to_stac(frame), tmp_path, progress=False)
+    assert set(again["status"]) == {"skipped"}

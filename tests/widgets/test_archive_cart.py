@@ -1,0 +1,128 @@
+"""ArchiveCart: catalogue search, AOI-clipped price per capture, placement once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from shapely.geometry import box, shape
+
+from geopera_nb.widgets import AOIDrawer, ArchiveCart, ImmediateScheduler
+from geopera_nb.widgets.testing import DrawFrontend, ManualScheduler
+
+from .helpers import Spy
+
+
+@pytest.fixture
+def catalog(client: Any) -> list[dict[str, Any]]:
+    return list(client.catalog.search(host_name="geopera", limit=20)["features"])
+
+
+def inner_box(feature: dict[str, Any]) -> dict[str, Any]:
+    """A box in the middle of a capture's footprint (a quarter of its bbox)."""
+    minx, miny, maxx, maxy = shape(feature["geometry"]).bounds
+    dx, dy = (maxx - minx) / 4, (maxy - miny) / 4
+    return box(minx + dx, miny + dy, maxx - dx, maxy - dy).__geo_interface__
+
+
+def test_cart_price_equals_the_archive_estimate(
+    spy: Spy, client: Any, catalog: list[dict[str, Any]]
+) -> None:
+    drawer = AOIDrawer(online=False)
+    cart = ArchiveCart(spy, drawer=drawer, scheduler=ImmediateScheduler())
+    target = catalog[0]
+    DrawFrontend(drawer.draw_control).create(inner_box(target))
+    cart.search()
+    sent = spy.ops("catalog.search")[-1]
+    assert sent["intersects"]["type"] == "Polygon" and sent["host_name"] == "geopera"
+    ids = [c["id"] for c in cart.captures]
+    assert target["id"] in ids
+    assert len(cart.capture_list.options) == len(cart.captures)
+    assert len(cart.footprints.data["features"]) == len(cart.captures)
+
+    cart.capture_list.value = (target["id"],)  # the user picks it in the list
+    assert cart.cart == [target["id"]]
+    expected = client.orders.archive.estimate(captures=cart.line_items(), splitByDate=True)
+    assert cart.estimate["total_credits"] == expected["total_credits"] > 0
+    assert f'data-credits="{expected["total_credits"]}"' in cart.price.value
+    clipped = expected["groups"][0]["captures"][0]
+    assert clipped["areaKm2"] < shape(target["geometry"]).area * 12_000  # clipped, not whole
+    assert cart.table.value.count("gn-capture-price") == 1
+    assert len(cart.cart_layer.data["features"]) == 1
+    # editing the AOI re-prices
+    before = cart.estimate["total_credits"]
+    drawer.clear()
+    assert cart.estimate["total_credits"] >= before  # no AOI: the whole footprint
+
+
+def test_split_by_date_groups_and_place_once(
+    spy: Spy, client: Any, catalog: list[dict[str, Any]]
+) -> None:
+    cart = ArchiveCart(spy, online=False, scheduler=ImmediateScheduler())
+    cart.set_captures({"type": "FeatureCollection", "features": catalog})
+    dates: dict[str, str] = {}
+    for feature in catalog:
+        dates.setdefault(feature["properties"]["datetime"][:10], feature["id"])
+    picked = list(dates.values())[:2]
+    assert len(picked) == 2, "the catalogue sample has two acquisition dates"
+    cart.cart = picked
+    assert tuple(cart.capture_list.value) == tuple(picked)
+    assert len(cart.estimate["groups"]) == 2
+    credits = cart.estimate["total_credits"]
+    cart.order_name.value = "cart"
+    cart.place_button.click()
+    assert f"{credits:,} credits" in cart.confirm.message.value
+    cart.confirm.yes_button.click()
+    cart.confirm.yes_button.click()
+    assert len(spy.ops("orders.archive.place")) == 1
+    assert spy.ops("orders.archive.place")[0]["idempotency_key"] == cart.last_idempotency_key
+    orders = client.orders.list(type="ARCHIVE", size=50)["content"]
+    assert sorted(o["id"] for o in orders) == sorted(cart.placed)
+    assert len(cart.placed) == 2
+    assert sum(o["credits"]["reserved"] for o in orders) == credits
+
+
+def test_capture_outside_the_aoi_is_an_inline_error(
+    spy: Spy, catalog: list[dict[str, Any]]
+) -> None:
+    far = catalog[0]
+    minx, miny, _, _ = shape(far["geometry"]).bounds
+    cart = ArchiveCart(
+        spy,
+        aoi=box(minx - 5, miny - 5, minx - 4.9, miny - 4.9),
+        online=False,
+        scheduler=ImmediateScheduler(),
+    )
+    cart.set_captures([far])
+    cart.cart = [far["id"]]
+    assert cart.estimate["errors"] and "⚠" in cart.table.value
+    cart.place_button.click()
+    assert "Cannot place" in cart.confirm.message.value and cart.confirm.yes_button.disabled
+
+
+def test_debounced_and_stale_dropped(spy: Spy, catalog: list[dict[str, Any]]) -> None:
+    clock = ManualScheduler(defer_jobs=True)
+    cart = ArchiveCart(spy, online=False, scheduler=clock)
+    cart.set_captures(catalog)
+    cart.cart = [catalog[0]["id"]]
+    clock.advance(0.1)
+    cart.cart = [catalog[0]["id"], catalog[1]["id"]]
+    clock.advance(0.15)
+    clock.run_jobs()
+    assert len(spy.ops("orders.archive.estimate")) == 1
+    cart.cart = [catalog[0]["id"]]
+    clock.advance(0.15)
+    cart.cart = [catalog[1]["id"]]
+    clock.advance(0.15)
+    clock.run_jobs(order=[1, 0])  # newest answer first, the older one arrives late
+    assert [c["id"] for c in cart.estimate["groups"][0]["captures"]] == [catalog[1]["id"]]
+    assert cart.stale_dropped == 1
+
+
+def test_empty_cart(spy: Spy) -> None:
+    cart = ArchiveCart(spy, online=False, scheduler=ImmediateScheduler())
+    cart.place_button.click()
+    assert "empty" in cart.error
+    assert (
+        "gn-archive-cart" in cart._dom_classes and "gn-place-cart" in cart.place_button._dom_classes
+    )
