@@ -213,8 +213,10 @@ def test_client_errors_never_carry_the_key(
         (narrow, rel_sandbox.url, errors.ForbiddenError, lambda c: c.orders.list()),
         (org_a.api_key, rel_sandbox.url, errors.NotFoundError,
          lambda c: c.orders.get(order_id=new_key())),
-        (org_a.api_key, rel_sandbox.url, errors.ValidationError,
-         lambda c: c.call("orders.get", {"order_id": 5})),
+        (org_a.api_key, rel_sandbox.url, errors.ValidationError,  # the server's 422
+         lambda c: c.orders.tasking.place(groups=[{"sensor": "no-such-sensor"}])),
+        (org_a.api_key, rel_sandbox.url, errors.RequestValidationError,  # a local 422
+         lambda c: c.orders.get(order_id=5)),
         (org_a.api_key, f"http://127.0.0.1:{free_port()}", errors.TransportError,
          lambda c: c.orders.list()),
     ]
@@ -260,16 +262,22 @@ def test_cli_output_never_carries_the_key(
 ) -> None:
     revoked = admin.create_key(org_a.org_id, ["orders:read"])
     admin.revoke(revoked)
+    narrow = admin.create_key(org_a.org_id, ["catalog:read"])
+    closed = f"http://127.0.0.1:{free_port()}"
+    runs = [  # (key, url, expected exit status)
+        (org_a.api_key, rel_sandbox.url, 0),  # NDJSON of the orders on stdout
+        (revoked, rel_sandbox.url, 1),  # 401
+        (narrow, rel_sandbox.url, 1),  # 403
+        (org_a.api_key, closed, 1),  # transport error
+    ]
     outputs = []
-    for key in (org_a.api_key, revoked):
-        env = {"GEOPERA_API_URL": rel_sandbox.url, "GEOPERA_API_TOKEN": key,
-               "HOME": str(tmp_path)}
-        for args in (["--help"], ["frames", "--help"], ["export", "--help"],
-                     ["frames", "orders", "--out", str(tmp_path / "o.gpkg")],
-                     ["export", "--help"]):
-            result = _cli(args, env)
-            outputs.append(f"$ {args}\n{result.stdout}\n{result.stderr}")
-    assert_absent("\n".join(outputs), [org_a.api_key, revoked], "geopera-nb output")
+    for key, url, expected in runs:
+        env = {"GEOPERA_API_URL": url, "GEOPERA_API_TOKEN": key, "HOME": str(tmp_path)}
+        result = _cli(["frames", "orders"], env)
+        text = f"{result.stdout}\n{result.stderr}"
+        assert result.returncode == expected, (key[:9], url, result.returncode, text[-500:])
+        outputs.append(text)
+    assert_absent("\n".join(outputs), [org_a.api_key, revoked, narrow], "geopera-nb output")
 
 
 # --- admin API ----------------------------------------------------------------------------

@@ -126,3 +126,18 @@ def test_empty_cart(spy: Spy) -> None:
     assert (
         "gn-archive-cart" in cart._dom_classes and "gn-place-cart" in cart.place_button._dom_classes
     )
+
+
+def test_one_drawer_feeds_a_planner_and_a_cart(client: Any, catalog: list[dict[str, Any]]) -> None:
+    from geopera_nb.widgets import TaskingPlanner
+
+    drawer = AOIDrawer(online=False)
+    planner = TaskingPlanner(client, drawer=drawer, scheduler=ImmediateScheduler())
+    cart = ArchiveCart(client, drawer=drawer, scheduler=ImmediateScheduler())
+    assert planner.map is cart.map is drawer.map
+    cart.set_captures(catalog[:1])
+    cart.cart = [catalog[0]["id"]]
+    DrawFrontend(drawer.draw_control).create(inner_box(catalog[0]))
+    assert planner.estimate is not None and planner.estimate["totalCredits"] > 0
+    clipped = cart.estimate["groups"][0]["captures"][0]["areaKm2"]
+    assert clipped == pytest.approx(float(drawer.aois.area_km2.iloc[0]), rel=0.01)

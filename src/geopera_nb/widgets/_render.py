@@ -5,8 +5,8 @@ Examples
 >>> from geopera_nb.widgets._render import html_table, money
 >>> money(74880, 748.8)
 '74,880 credits (A$748.80)'
->>> html_table(["a"], [["<b>"]], "gn-x")
-'<table class="gn-table gn-x"><thead><tr><th>a</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>'
+>>> "<td" in html_table(["a"], [["<b>"]], "gn-x") and "&lt;b&gt;" in html_table(["a"], [["<b>"]])
+True
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ def short_time(value: Any) -> str:
     return f"{day} {clock[:5]} UTC"
 
 
+_PAD = ' style="padding:1px 8px;text-align:left"'
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, Raw):
         return str(value)
@@ -51,7 +54,9 @@ def _cell(value: Any) -> str:
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], css_class: str = "") -> str:
     """An HTML table with escaped cells (use :class:`Raw` for HTML cells)."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    head = "".join(f"<th{_PAD}>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td{_PAD}>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows
+    )
     classes = f"gn-table {css_class}".strip()
     return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -29,7 +29,13 @@ from .aoi_drawer import AOIDrawer
 
 __all__ = ["TaskingPlanner"]
 
-PASS_STYLE = {"color": "#7b3294", "weight": 1, "fillColor": "#c2a5cf", "fillOpacity": 0.25}
+PASS_STYLE = {
+    "color": "#7b3294",
+    "weight": 1,
+    "dashArray": "6 4",
+    "fillColor": "#c2a5cf",
+    "fillOpacity": 0.06,
+}
 PRIORITIES = ("standard", "priority", "rush")
 
 
@@ -149,7 +155,10 @@ class TaskingPlanner(Panel):
         )
         self.priority = tagged(
             w.ToggleButtons(
-                options=list(PRIORITIES), value="standard", description="Priority", style=style
+                options=list(PRIORITIES),
+                value="standard",
+                description="Priority",
+                style={**style, "button_width": "88px"},
             ),
             "gn-priority",
         )

@@ -119,3 +119,20 @@ def test_now_moves_the_archive() -> None:
     a = build_catalogue(0, n_captures=50)
     b = build_catalogue(0, now=later, n_captures=50)
     assert b.captures.datetime_ms.max() > a.captures.datetime_ms.max()
+
+
+def test_orbits_are_sun_synchronous_mid_morning(cat: Catalogue) -> None:
+    from geopera_nb.sandbox.domain.orbits import _ecef, _lonlat, _times
+
+    secs = np.arange(0, 86400, 5.0)
+    jd, fr = _times(cat.now, secs)
+    for s in cat.sensors:
+        if s["orbit"] is None:
+            continue
+        sat = Satrec.twoline2rv(*s["orbit"]["satellites"][0]["tle"])
+        _, r, _ = sat.sgp4_array(jd, fr)
+        lon, lat, _ = _lonlat(_ecef(jd, fr, r))
+        nodes = np.flatnonzero((lat[:-1] > 0) & (lat[1:] <= 0))  # descending equator crossings
+        assert len(nodes) >= 14  # ~15 orbits a day
+        local = (secs[nodes] / 3600 + lon[nodes] / 15) % 24  # local mean solar time
+        assert ((local > 9.25) & (local < 11.25)).all(), (s["id"], local)

@@ -81,7 +81,8 @@ LTDN_HOURS = 10.5
 def build_sensor(row: dict[str, Any], index: int, data_product_id: str) -> dict[str, Any]:
     """The API's Sensor object for one table row (exact shape of docs/api-shapes.md).
 
-    Each constellation flies one sun-synchronous plane with a 10:30 descending node;
+    Each constellation flies one sun-synchronous plane with a descending node near 10:30
+    (spread by 20 minutes per constellation);
     its satellites are phased evenly in mean anomaly.
 
     Examples
@@ -112,7 +113,8 @@ def build_sensor(row: dict[str, Any], index: int, data_product_id: str) -> dict[
         ra_sun, _ = sun_ra_dec_rad(julian_date(TLE_EPOCH))
         # ascending node local time = LTDN + 12 h; RAAN = RA(sun) + (LTAN - 12 h) * 15 deg/h
         raan = math.degrees(float(ra_sun)) + ((LTDN_HOURS + 12.0) % 24.0 - 12.0) * 15.0
-        raan += 7.0 * index  # planes of different constellations are not identical
+        # constellations' planes differ: descending nodes from ~09:50 to ~11:10 local time
+        raan += 5.0 * (index - 2)
         sats = []
         for k, name in enumerate(names):
             tle = make_tle(
