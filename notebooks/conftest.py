@@ -24,7 +24,7 @@ import pytest
 
 #: variables that would make gn.connect() use a server instead of an embedded sandbox
 ACCOUNT_ENV_VARS = ("GEOPERA_API_URL", "GEOPERA_API_TOKEN", "GEOPERA_API_KEY",
-                    "GEOPERA_BASE_URL", "GEOPERA_PROFILE")
+                    "GEOPERA_BASE_URL", "GEOPERA_PROFILE", "GEOPERA_SANDBOX_ADMIN_TOKEN")
 
 for _name in ACCOUNT_ENV_VARS:
     os.environ.pop(_name, None)

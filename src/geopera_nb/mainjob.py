@@ -47,10 +47,18 @@ class Account:
     client: Any
     sandbox: bool
     ledger: Callable[[], dict[str, int]] | None = None
+    admin_token: str | None = None
 
     def env(self) -> dict[str, str]:
-        """The environment that points ``gn.connect()`` (in a kernel) at this account."""
-        return {"GEOPERA_API_URL": self.url, "GEOPERA_API_TOKEN": self.token}
+        """The environment that points ``gn.connect()`` (in a kernel) at this account.
+
+        On a sandbox the admin token goes along (``GEOPERA_SANDBOX_ADMIN_TOKEN``), so the
+        notebook can move the sandbox clock where a real account would just wait.
+        """
+        env = {"GEOPERA_API_URL": self.url, "GEOPERA_API_TOKEN": self.token}
+        if self.admin_token:
+            env["GEOPERA_SANDBOX_ADMIN_TOKEN"] = self.admin_token
+        return env
 
 
 @dataclass
@@ -135,7 +143,7 @@ def connect_account(seed: int = 0, credits: int = DEMO_CREDITS) -> Iterator[Acco
         client = sb.client(org)
         try:
             yield Account(url=sb.url, token=org.api_key, client=client, sandbox=True,
-                          ledger=lambda: dict(sb.ledger(org)))
+                          ledger=lambda: dict(sb.ledger(org)), admin_token=sb.admin_token)
         finally:
             client.close()
 

@@ -1,6 +1,7 @@
 """Real-browser fixtures: a sandbox process, JupyterLab, headless Chromium.
 
-One of each per session (JupyterLab and Chromium take seconds to start):
+One of each for the whole ``tests/e2e`` directory (JupyterLab and Chromium take seconds to
+start; package scope stops them once the e2e tests are done, not at the end of the run):
 
 - ``e2e_sandbox``: a sandbox server as its own process (``geopera_nb.sandbox.spawn``) on
   127.0.0.1, with an org (``e2e_org``) whose API key reaches the notebook kernels as
@@ -69,7 +70,7 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_sandbox(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Any]:
     """A sandbox server process (seed 0, rate limits out of the way) for the browser tests."""
     from geopera_nb import sandbox as sandbox_module
@@ -84,20 +85,20 @@ def e2e_sandbox(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
             shutil.copy2(data / "sandbox.log", artifacts / "e2e-sandbox.log")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_org(e2e_sandbox: Any) -> Any:
     """The org the notebook kernels act as (``org_id``, ``workspace_id``, ``api_key``)."""
     return e2e_sandbox.create_org(name="E2E", credits=50_000_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api_client(e2e_sandbox: Any, e2e_org: Any) -> Iterator[Any]:
     """The project's client, as the same org as the notebook kernels (to set up orders)."""
     with e2e_sandbox.client(e2e_org) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path,
                 e2e_sandbox: Any, e2e_org: Any) -> Iterator[JupyterLabProcess]:
     """JupyterLab on a copy of ``tests/e2e/notebooks``, kernels pointed at ``e2e_sandbox``."""
@@ -111,7 +112,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path,
      ).write_text('{"fetchNews": "false", "checkForUpdates": false}\n')
     venv_bin = str(Path(sys.executable).parent)
     env = {
-        **api_env(e2e_sandbox.url, e2e_org.api_key),
+        **api_env(e2e_sandbox.url, e2e_org.api_key, e2e_sandbox.admin_token),
         "GEOPERA_NB_OUT": str(root / "out"),
         "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),
         # keep JupyterLab's own state (workspaces, settings) out of the user's home
@@ -124,7 +125,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path,
         yield lab
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium driven by playwright (one per session)."""
     if not CHROMIUM.exists():

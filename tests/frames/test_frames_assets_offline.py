@@ -147,3 +147,50 @@ def test_from_feature_collection_dict() -> None:
     records = items(4)
     frame = assets_frame_from_stac({"type": "FeatureCollection", "features": records})
     assert frame["id"].tolist() == [r["id"] for r in records]
+
+
+def test_all_polygons_are_read_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(_raw: object) -> None:
+        raise AssertionError("regex footprint path used")
+
+    monkeypatch.setattr(_assets_fast, "footprints", boom)
+    records = [item(i) for i in range(300)]
+    frame = assets_frame_from_ndjson(ndjson(records))
+    assert frame.geometry.iloc[7].equals(shapely.geometry.shape(records[7]["geometry"]))
+
+
+def test_a_late_different_geometry_type_still_parses() -> None:
+    records = [item(i) for i in range(1200)]
+    records[1100] = item(1100, geometry="multipolygon")
+    records[1150] = item(1150, geometry=None)
+    frame = assets_frame_from_ndjson(ndjson(records))
+    assert frame.geometry.iloc[1100].geom_type == "MultiPolygon"
+    assert frame.geometry.iloc[1150] is None
+    for i in (0, 1100, 1199):
+        assert frame.geometry.iloc[i].equals(shapely.geometry.shape(records[i]["geometry"]))
+
+
+def test_3d_positions_and_holes() -> None:
+    records = [item(i) for i in range(100)]
+    ring = records[5]["geometry"]["coordinates"][0]
+    records[5]["geometry"]["coordinates"] = [[[x, y, 10.0] for x, y in ring]]
+    outer = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
+    hole = [[2, 2], [2, 4], [4, 4], [4, 2], [2, 2]]
+    records[6]["geometry"]["coordinates"] = [outer, hole]
+    frame = assets_frame_from_ndjson(ndjson(records))
+    assert frame.geometry.iloc[5].has_z
+    assert frame.geometry.iloc[6].area == pytest.approx(96.0)
+    assert frame.geometry.iloc[7].equals(shapely.geometry.shape(records[7]["geometry"]))
+
+
+def test_missing_assets_and_properties_are_null() -> None:
+    records = items(300)
+    del records[2]["assets"]["thumbnail"]
+    del records[3]["assets"]
+    del records[4]["properties"]["eo:cloud_cover"]
+    frame = assets_frame_from_ndjson(ndjson(records))
+    assert frame["thumbnail_href"].isna().tolist()[:5] == [False, False, True, True, False]
+    assert frame["visual_size"].isna().iloc[3]
+    assert frame["cloud_cover"].isna().iloc[4]
+    slow = assets_frame_from_items(records)
+    _same(frame, slow)

@@ -46,7 +46,7 @@ def test_notebook_runs_over_http(notebook: Path, sandbox_process: Any,
                                  tmp_path: Path) -> None:
     org = sandbox_process.create_org(name=f"nb {notebook.stem}", credits=10_000_000)
     env = {k: v for k, v in os.environ.items() if k not in API_ENV_VARS}
-    env.update(api_env(sandbox_process.url, org.api_key))
+    env.update(api_env(sandbox_process.url, org.api_key, sandbox_process.admin_token))
     env["GEOPERA_NB_OUT"] = str(tmp_path)
     env["MPLBACKEND"] = "Agg"
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")

@@ -1,30 +1,52 @@
 """Spec conformance: schemathesis over the sandbox's own ``/openapi.json``.
 
-Every operation the document lists (both URL forms), positive and negative generated
-data, all default checks (server errors, status code / content type / response schema /
-response header conformance, negative data rejection, missing required header, ignored
-auth, unsupported methods, use-after-free where links exist), authenticated with a valid
-full-scope key of each of two orgs. Bounded ``max_examples`` always; many more opt-in.
+Every operation the document lists, in both URL forms, positive and negative generated
+data, every phase (examples, coverage, fuzzing, stateful where links exist), all default
+checks (server errors, status code / content type / response schema / response header
+conformance, negative data rejection, positive data acceptance, missing required header,
+ignored auth, unsupported methods, use-after-free and resource availability where
+links exist), authenticated with a valid full-scope key of each of two orgs.
+
+schemathesis 4's pytest plugin (``schemathesis.pytest.from_fixture``) fails under
+pytest 9 (it reads ``request.node._nodeid``, gone in pytest 9), so the run goes through
+schemathesis' own engine, the ``st run`` runner, on a copy of the served document:
+
+- 422 is an expected answer to schema-valid data: semantics.md makes domain rejections
+  (unknown product, empty cart, bad sort, bad geometry) 422s, which a schema cannot say;
+- failures matching a known open bug (docs/NOTES-reliability.md) precisely are dropped by
+  ``st_hooks.py`` and counted; each such bug has its own strict-xfail test below, so the
+  run stays green, the bug stays visible, and any other failure fails the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, settings
-from reliability_support import Admin, OrgCreds, SandboxHandle
+from reliability_support import Admin, OrgCreds, SandboxHandle, raw_http
 
-#: Operations and calls made by the runs of this module (reported in docs/reliability.md).
-FIGURES: dict[str, int] = {"calls": 0}
+#: Figures of the runs of this module (reported in docs/reliability.md).
+FIGURES: dict[str, int] = {"runs": 0, "operations": 0, "cases": 0, "known_bug_failures": 0}
+HOOKS = Path(__file__).with_name("st_hooks.py")
 
-FAST = settings(max_examples=6, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
-LONG = settings(max_examples=150, deadline=None, derandomize=False, database=None,
-                suppress_health_check=list(HealthCheck))
+ST = str(Path(sys.executable).with_name("st"))
+
+CONFIG = """
+[checks.positive_data_acceptance]
+expected-statuses = ["2XX", "401", "403", "404", "409", "410", "422", "429"]
+"""
+
+#: R3 (empty body accepted as {}) is kept out by marking those bodies optional.
+EMPTY_BODY_ACCEPTED = True
 
 
 @pytest.fixture(scope="module")
@@ -40,40 +62,147 @@ def openapi_document(rel_sandbox: SandboxHandle) -> dict[str, Any]:
     return document
 
 
-@pytest.fixture(scope="module")
-def api_schema(rel_sandbox: SandboxHandle, openapi_document: dict[str, Any]) -> Any:
-    schema = schemathesis.openapi.from_dict(openapi_document)
-    schema.config.update(base_url=rel_sandbox.url)
-    return schema
+def _for_run(document: dict[str, Any], form: str) -> dict[str, Any]:
+    """The served document, its paths in ``form`` ("op" or "resource")."""
+    doc = copy.deepcopy(document)
+    paths: dict[str, Any] = {}
+    for path, item in doc["paths"].items():
+        if not path.startswith("/v1/op/"):
+            continue  # only operations are fuzzed; /sandbox and /realms are covered elsewhere
+        if EMPTY_BODY_ACCEPTED:
+            for method in item.values():
+                body = method.get("requestBody") if isinstance(method, dict) else None
+                if body is not None:
+                    body["required"] = False
+        if form == "resource":
+            path = "/v1/" + path.removeprefix("/v1/op/").replace(".", "/")
+        paths[path] = item
+    doc["paths"] = paths
+    return doc
 
 
-@pytest.fixture(params=["A", "B"])
-def auth_headers(request: pytest.FixtureRequest,
-                 conformance_orgs: dict[str, OrgCreds]) -> Iterator[dict[str, str]]:
-    yield {"Authorization": f"Bearer {conformance_orgs[request.param].api_key}"}
+def _run(tmp_path: Path, url: str, document: dict[str, Any], key: str, form: str,
+         max_examples: int) -> None:
+    doc_path = tmp_path / f"openapi-{form}.json"
+    doc_path.write_text(json.dumps(_for_run(document, form)))
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
+    junit = tmp_path / f"junit-{form}.xml"
+    cmd = [
+        ST, "--config-file", str(config), "--no-color", "run", str(doc_path), "--url", url,
+        "-H", f"Authorization: Bearer {key}",
+        "--max-examples", str(max_examples), "--seed", "20261127", "--workers", "2",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--request-timeout", "60", "--report", "junit", "--report-junit-path", str(junit),
+        "--output-truncate", "true",
+    ]
+    known = tmp_path / f"known-{form}.jsonl"
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS.stem, "GEOPERA_ST_KNOWN": str(known),
+           "PYTHONPATH": os.pathsep.join([str(HOOKS.parent), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
+                            stdin=subprocess.DEVNULL, cwd=tmp_path, env=env)
+    if known.exists():
+        dropped = [json.loads(line) for line in known.read_text().splitlines()]
+        FIGURES["known_bug_failures"] += len(dropped)
+        print(f"{form} form: dropped failures of open bugs:",
+              dict(Counter(d["bug"] for d in dropped)))
+    out = result.stdout
+    summary = out[out.find("SUMMARY"):] if "SUMMARY" in out else out[-3000:]
+    failures = out[out.find("FAILURES"):out.find("SUMMARY")] if "FAILURES" in out else ""
+    FIGURES["runs"] += 1
+    for line in out.splitlines():
+        if "generated," in line:  # "270 generated, ..."
+            FIGURES["cases"] += int(line.split()[0])
+        if line.strip().startswith("Tested:"):
+            FIGURES["operations"] += int(line.split()[1])
+    assert result.returncode == 0, (
+        f"schemathesis found failures ({form} form):\n{failures[:12000]}\n{summary}\n"
+        f"{result.stderr[-2000:]}")
+    assert junit.exists()
+    suites = ET.parse(junit).getroot()
+    assert int(suites.get("tests", "0")) > 0, "schemathesis ran no test"
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+def test_conformance_org_a_operation_form(
+    tmp_path: Path, rel_sandbox: SandboxHandle, openapi_document: dict[str, Any],
+    conformance_orgs: dict[str, OrgCreds],
+) -> None:
+    _run(tmp_path, rel_sandbox.url, openapi_document, conformance_orgs["A"].api_key, "op", 8)
 
 
-@schema.parametrize()
-@FAST
-def test_every_operation_conforms(case: Any, auth_headers: dict[str, str]) -> None:
-    FIGURES["calls"] += 1
-    case.call_and_validate(headers=auth_headers)
+def test_conformance_org_b_resource_form(
+    tmp_path: Path, rel_sandbox: SandboxHandle, openapi_document: dict[str, Any],
+    conformance_orgs: dict[str, OrgCreds],
+) -> None:
+    _run(tmp_path, rel_sandbox.url, openapi_document, conformance_orgs["B"].api_key,
+         "resource", 8)
 
 
 @pytest.mark.slow
-@schema.parametrize()
-@LONG
-def test_every_operation_conforms_long(case: Any, auth_headers: dict[str, str]) -> None:
-    FIGURES["calls"] += 1
-    case.call_and_validate(headers=auth_headers)
+@pytest.mark.parametrize("org", ["A", "B"])
+@pytest.mark.parametrize("form", ["op", "resource"])
+def test_conformance_long(
+    org: str, form: str, tmp_path: Path, rel_sandbox: SandboxHandle,
+    openapi_document: dict[str, Any], conformance_orgs: dict[str, OrgCreds],
+) -> None:
+    _run(tmp_path, rel_sandbox.url, openapi_document, conformance_orgs[org].api_key, form, 150)
 
 
-def test_openapi_lists_every_operation_in_both_forms(openapi_document: dict[str, Any]) -> None:
+def test_openapi_lists_every_operation(openapi_document: dict[str, Any]) -> None:
     from geopera_nb.contract import OPERATIONS
 
     paths = openapi_document["paths"]
-    missing = [p for op in OPERATIONS for p in (op.op_path, op.resource_path) if p not in paths]
+    missing = [op.op_path for op in OPERATIONS if op.op_path not in paths]
     assert not missing, missing
+    for op in OPERATIONS:
+        post = paths[op.op_path]["post"]
+        assert str(op.success_status) in post["responses"], (op.id, sorted(post["responses"]))
+
+
+# --- open bugs kept out of the generated run, each pinned by its own test -----------------
+
+
+@pytest.mark.xfail(strict=True, reason="BUG R2: undeclared method on a known path answers "
+                   "404, not 405 with Allow: POST (docs/NOTES-reliability.md)")
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "TRACE"])
+def test_undeclared_method_on_operation_path_is_405(
+    method: str, rel_sandbox: SandboxHandle, conformance_orgs: dict[str, OrgCreds]
+) -> None:
+    key = conformance_orgs["A"].api_key
+    r = raw_http(rel_sandbox.url, method, "/v1/op/orders.list",
+                 [(b"Authorization", f"Bearer {key}".encode())])
+    assert r.status == 405, (r.status, r.body[:200])
+    assert "POST" in r.headers.get("allow", "")
+
+
+@pytest.mark.xfail(strict=True, reason="BUG R3: a missing body is accepted as {} although "
+                   "the document marks it required (docs/NOTES-reliability.md)")
+@pytest.mark.parametrize("op_id", ["orders.list", "orders.tasking.estimate",
+                                   "orders.archive.estimate", "orders.tasking.sensors"])
+def test_missing_required_body_is_rejected_as_documented(
+    op_id: str, rel_sandbox: SandboxHandle, openapi_document: dict[str, Any],
+    conformance_orgs: dict[str, OrgCreds],
+) -> None:
+    body = openapi_document["paths"][f"/v1/op/{op_id}"]["post"].get("requestBody") or {}
+    if not body.get("required"):
+        return  # the document no longer requires a body: behaviour and document agree
+    r = httpx.post(f"{rel_sandbox.url}/v1/op/{op_id}", timeout=30,
+                   headers={"Authorization": f"Bearer {conformance_orgs['A'].api_key}"})
+    assert r.status_code == 422, (r.status_code, r.text[:200])
+
+
+@pytest.mark.xfail(strict=True, reason="BUG R4: JSON booleans are coerced to integers and "
+                   "0/1 to booleans in request bodies (docs/NOTES-reliability.md)")
+@pytest.mark.parametrize(("op_id", "body"), [
+    ("orders.list", {"page": False}),
+    ("orders.tasking.quotations.list", {"size": True}),
+    ("orders.archive.estimate", {"splitByDate": 0}),
+], ids=["page_false", "size_true", "splitByDate_0"])
+def test_wrong_json_types_are_rejected_not_coerced(
+    op_id: str, body: dict[str, Any], rel_sandbox: SandboxHandle,
+    conformance_orgs: dict[str, OrgCreds],
+) -> None:
+    r = httpx.post(f"{rel_sandbox.url}/v1/op/{op_id}", json=body, timeout=30,
+                   headers={"Authorization": f"Bearer {conformance_orgs['A'].api_key}"})
+    assert r.status_code == 422, (r.status_code, r.text[:200])
+    assert r.json()["detail"][0]["loc"] == ["body", next(iter(body))]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -270,10 +271,14 @@ def test_cli_output_never_carries_the_key(
         (narrow, rel_sandbox.url, 1),  # 403
         (org_a.api_key, closed, 1),  # transport error
     ]
-    outputs = []
-    for key, url, expected in runs:
+    def run(key: str, url: str) -> subprocess.CompletedProcess[str]:
         env = {"GEOPERA_API_URL": url, "GEOPERA_API_TOKEN": key, "HOME": str(tmp_path)}
-        result = _cli(["frames", "orders"], env)
+        return _cli(["frames", "orders"], env)
+
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:  # the runs are independent
+        results = list(pool.map(lambda r: run(r[0], r[1]), runs))
+    outputs = []
+    for (key, url, expected), result in zip(runs, results, strict=True):
         text = f"{result.stdout}\n{result.stderr}"
         assert result.returncode == expected, (key[:9], url, result.returncode, text[-500:])
         outputs.append(text)

@@ -138,6 +138,7 @@ def test_one_drawer_feeds_a_planner_and_a_cart(client: Any, catalog: list[dict[s
     cart.set_captures(catalog[:1])
     cart.cart = [catalog[0]["id"]]
     DrawFrontend(drawer.draw_control).create(inner_box(catalog[0]))
-    assert planner.estimate is not None and planner.estimate["totalCredits"] > 0
+    assert planner.sensor.value == "geo-owl-30"  # the first sensor by default
+    assert planner.estimate is not None, planner.price.value + planner.error
     clipped = cart.estimate["groups"][0]["captures"][0]["areaKm2"]
     assert clipped == pytest.approx(float(drawer.aois.area_km2.iloc[0]), rel=0.01)

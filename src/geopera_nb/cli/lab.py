@@ -29,7 +29,7 @@ import httpx
 
 #: environment variables that point ``gn.connect()`` at an account
 API_ENV_VARS = ("GEOPERA_API_URL", "GEOPERA_API_TOKEN", "GEOPERA_API_KEY", "GEOPERA_BASE_URL",
-                "GEOPERA_PROFILE")
+                "GEOPERA_PROFILE", "GEOPERA_SANDBOX_ADMIN_TOKEN")
 
 #: JupyterLab options that keep it quiet and offline (no news, no update checks)
 QUIET_LAB_ARGS = (
@@ -80,9 +80,16 @@ def _stop_group(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
         proc.wait(timeout=timeout)
 
 
-def api_env(url: str, api_key: str) -> dict[str, str]:
-    """The environment variables that point ``gn.connect()`` (in a kernel) at an account."""
-    return {"GEOPERA_API_URL": url, "GEOPERA_API_TOKEN": api_key}
+def api_env(url: str, api_key: str, admin_token: str | None = None) -> dict[str, str]:
+    """The environment variables that point ``gn.connect()`` (in a kernel) at an account.
+
+    ``admin_token`` (a sandbox's) goes in ``GEOPERA_SANDBOX_ADMIN_TOKEN``, so notebooks can
+    move the sandbox clock where a real account would just wait.
+    """
+    env = {"GEOPERA_API_URL": url, "GEOPERA_API_TOKEN": api_key}
+    if admin_token:
+        env["GEOPERA_SANDBOX_ADMIN_TOKEN"] = admin_token
+    return env
 
 
 @dataclass
@@ -146,6 +153,10 @@ class JupyterLabProcess:
         self.stop()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _default_notebooks_dir() -> Path:
     cwd_notebooks = Path.cwd() / "notebooks"
     return cwd_notebooks if cwd_notebooks.is_dir() else Path.cwd()
@@ -174,13 +185,14 @@ def command(notebooks_dir: Path | None, port: int, sandbox_port: int, seed: int,
     data_dir = Path(".sandbox-data").resolve()
     with sandbox_module.spawn(data_dir=data_dir, seed=seed, port=sandbox_port) as sandbox:
         org = sandbox.create_org(name="Lab", credits=org_credits)
-        env = api_env(sandbox.url, org.api_key)
+        env = api_env(sandbox.url, org.api_key, sandbox.admin_token)
         env["GEOPERA_NB_OUT"] = str(Path("out").resolve())
         click.echo(f"sandbox: {sandbox.url} (data and log in {data_dir})")
         with JupyterLabProcess.start(root, env=env, port=port, open_browser=browser,
                                      log_path=data_dir / "jupyterlab.log") as lab:
             click.echo(f"JupyterLab: {lab.url}/lab?token={lab.token}")
             click.echo("Ctrl-C stops JupyterLab and the sandbox.")
+            signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops both cleanly too
             try:
                 while lab.proc.poll() is None and sandbox.process.poll() is None:
                     time.sleep(0.5)

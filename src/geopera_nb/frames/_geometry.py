@@ -18,32 +18,35 @@ _RAGGED: dict[str, tuple[int, shapely.GeometryType]] = {
     "Polygon": (3, shapely.GeometryType.POLYGON),
     "MultiPolygon": (4, shapely.GeometryType.MULTIPOLYGON),
 }
+_DEPTH: dict[shapely.GeometryType, int] = {kind: depth for depth, kind in _RAGGED.values()}
 _TYPE_RE = r'"type"\s*:\s*"(?P<t>\w+)"'
 
 
-def _ragged(texts: np.ndarray, depth: int, kind: shapely.GeometryType) -> np.ndarray | None:
-    """Parse same-type GeoJSON texts with Arrow; ``None`` when they do not fit."""
+def coordinates_type(depth: int) -> pa.DataType:
+    """Arrow type of GeoJSON ``coordinates`` nested ``depth`` lists deep."""
     coord_type: pa.DataType = pa.float64()
     for _ in range(depth):
         coord_type = pa.list_(coord_type)
-    data = ("\n".join(texts) + "\n").encode()
-    options = pj.ParseOptions(
-        explicit_schema=pa.schema([("coordinates", coord_type)]),
-        unexpected_field_behavior="ignore",
-    )
-    try:
-        table = pj.read_json(pa.BufferReader(pa.py_buffer(data)), parse_options=options)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    array = table.column("coordinates").combine_chunks()
-    if table.num_rows != len(texts) or array.null_count:
+    return coord_type
+
+
+def from_arrow_coordinates(
+    array: pa.Array, kind: shapely.GeometryType
+) -> np.ndarray | None:
+    """Shapely geometries from an Arrow array of GeoJSON (Multi)Polygon coordinates.
+
+    ``None`` when the array does not fit (nulls, 3-D positions, unclosed rings).
+    """
+    depth = _DEPTH[kind]
+    if array.null_count:
         return None
     offsets: list[np.ndarray] = []
     level: pa.Array = array
     for _ in range(depth - 1):
-        offsets.append(np.asarray(level.offsets.to_numpy(), dtype=np.int64) - level.offsets[0].as_py())
+        raw = np.asarray(level.offsets.to_numpy(), dtype=np.int64)
+        offsets.append(raw - raw[0])
         level = level.flatten()
-    if not pc.all(pc.equal(pc.list_value_length(level), 2)).as_py() and len(level):
+    if len(level) and not pc.all(pc.equal(pc.list_value_length(level), 2)).as_py():
         return None  # 3-D or malformed positions
     coords = level.flatten().to_numpy(zero_copy_only=False).reshape(-1, 2)
     try:
@@ -51,6 +54,22 @@ def _ragged(texts: np.ndarray, depth: int, kind: shapely.GeometryType) -> np.nda
     except (shapely.errors.GEOSException, ValueError):
         return None
     return result
+
+
+def _ragged(texts: np.ndarray, depth: int, kind: shapely.GeometryType) -> np.ndarray | None:
+    """Parse same-type GeoJSON texts with Arrow; ``None`` when they do not fit."""
+    data = ("\n".join(texts) + "\n").encode()
+    options = pj.ParseOptions(
+        explicit_schema=pa.schema([("coordinates", coordinates_type(depth))]),
+        unexpected_field_behavior="ignore",
+    )
+    try:
+        table = pj.read_json(pa.BufferReader(pa.py_buffer(data)), parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.num_rows != len(texts):
+        return None
+    return from_arrow_coordinates(table.column("coordinates").combine_chunks(), kind)
 
 
 def from_geojson_texts(texts: np.ndarray, types: np.ndarray | None = None) -> np.ndarray:

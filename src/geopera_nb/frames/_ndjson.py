@@ -8,6 +8,39 @@ import orjson
 
 from geopera_nb.errors import StreamError, TruncatedStreamError
 
+_SPACE = b" \t\r\n"
+
+
+def find_trailer(data: bytes) -> tuple[int, dict[str, Any] | None]:
+    """Where the records end in raw NDJSON, and the trailer, without copying ``data``.
+
+    Returns ``(end, trailer)``: the records are ``data[:end]`` (ending with a newline
+    unless empty or unterminated); ``trailer`` is the ``{"stream": ...}`` object or
+    ``None``.
+
+    Examples
+    --------
+    >>> find_trailer(b'{"a":1}\n{"stream":{"status":"complete","count":1}}\n')
+    (8, {'status': 'complete', 'count': 1})
+    >>> find_trailer(b'{"a":1}\n')
+    (8, None)
+    """
+    stop = len(data)
+    while stop and data[stop - 1] in _SPACE:
+        stop -= 1
+    if not stop:
+        return 0, None
+    cut = data.rfind(b"\n", 0, stop)
+    last = data[cut + 1 : stop]
+    if b'"stream"' in last[:32]:
+        try:
+            obj = orjson.loads(last)
+        except orjson.JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict) and set(obj) == {"stream"} and isinstance(obj["stream"], dict):
+            return cut + 1, obj["stream"]
+    return len(data), None
+
 
 def split_trailer(data: bytes) -> tuple[bytes, dict[str, Any] | None]:
     """Split raw NDJSON into (record lines, trailer dict or ``None``).

@@ -33,7 +33,7 @@ import shapely
 
 from geopera_nb.frames._assets_fast import FastPathUnavailable, columns_from_ndjson, split_lines
 from geopera_nb.frames._build import dig, geometries_from_geojson
-from geopera_nb.frames._ndjson import check_trailer, split_trailer
+from geopera_nb.frames._ndjson import check_trailer, find_trailer
 from geopera_nb.frames._source import DEFAULT_CONCURRENCY, map_orders, ndjson_lines, order_ids
 from geopera_nb.frames.schema import (
     ASSET_FIELDS,
@@ -122,11 +122,13 @@ def assets_frame_from_ndjson(
     -------
     GeoDataFrame
     """
-    body, trailer = split_trailer(data)
-    lines = split_lines(body)
+    _end, trailer = find_trailer(data)
+    lines = split_lines(data)
+    if trailer is not None:
+        lines.pop()  # the trailer: the last non-blank line
     if require_trailer or trailer is not None:
         check_trailer(trailer, len(lines), OPERATION)
-    frame = assets_frame_from_lines(lines, body if len(lines) == body.count(b"\n") else None)
+    frame = assets_frame_from_lines(lines, data)
     if order_id is not None:
         frame["order_id"] = frame["order_id"].fillna(order_id)
     return frame
@@ -135,7 +137,8 @@ def assets_frame_from_ndjson(
 def assets_frame_from_lines(lines: list[bytes], body: bytes | None = None) -> gpd.GeoDataFrame:
     """The assets frame from NDJSON record lines (bytes without newlines).
 
-    ``body``, if given, must be exactly ``b"\\n".join(lines) + b"\\n"`` (saves a copy).
+    ``body``, if given, is bytes starting with the lines, one newline after each
+    (saves a copy; checked, and joined afresh when it does not hold).
     Falls back to per-record parsing when the columnar path cannot read the lines.
     """
     if not lines:

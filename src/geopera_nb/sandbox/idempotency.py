@@ -45,10 +45,10 @@ def body_hash(body: Any) -> str:
 
 
 def check_key(key: str) -> str:
-    """Validate an ``Idempotency-Key`` header value (1-255 printable ASCII characters)."""
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+    """Validate an ``Idempotency-Key`` header value (1-255 visible ASCII characters)."""
+    if not key or len(key) > MAX_KEY_LENGTH or any(not 0x21 <= ord(c) <= 0x7E for c in key):
         raise Invalid.at(["header", "Idempotency-Key"],
-                         f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable ASCII characters",
+                         f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} visible ASCII characters",
                          "value_error")
     return key
 

@@ -227,8 +227,10 @@ class TaskingPlanner(Panel):
             self.sensor.options = [
                 (f"{s.get('name', s['id'])} ({s['id']})", s["id"]) for s in sensors
             ]
-            if current in self.sensors:
-                self.sensor.value = current
+            # keep the user's pick; else the first sensor (ipywidgets leaves it None)
+            self.sensor.value = (
+                current if current in self.sensors else next(iter(self.sensors), None)
+            )
             self.reload_templates()
         except Exception as exc:
             self.show_error(exc, "loading sensors")
@@ -371,12 +373,22 @@ class TaskingPlanner(Panel):
             return
         check = self._check_body()
         self.price.value = self.price.value or "<i>pricing…</i>"
+        show_price_error = self._inline_error(self.price)
+
+        def priced(answer: dict[str, Any]) -> None:
+            self._apply_estimate(answer, rows)
+            self._start_checks(seq, check, rows)
+
+        def not_priced(exc: BaseException) -> None:
+            show_price_error(exc)
+            self._start_checks(seq, check, rows)
+
+        # the price first, alone: it is what the user waits for; the checks follow
         self._live.job(
-            seq,
-            lambda: self.client.orders.tasking.estimate(groups=groups),
-            lambda ans: self._apply_estimate(ans, rows),
-            self._inline_error(self.price),
+            seq, lambda: self.client.orders.tasking.estimate(groups=groups), priced, not_priced
         )
+
+    def _start_checks(self, seq: int, check: dict[str, Any], rows: list[int]) -> None:
         self._live.job(
             seq,
             lambda: self.client.orders.tasking.feasibility_check(**check),
