@@ -9,9 +9,12 @@ not an initial conftest, e.g. under ``pytest`` from the repository root).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reliability_support import (
@@ -76,3 +79,41 @@ def org_a(admin: Admin) -> OrgCreds:
 @pytest.fixture()
 def org_b(admin: Admin) -> OrgCreds:
     return admin.create_org("reliability-b", credits=50_000_000)
+
+
+#: module -> the figures it collects during a run (docs/reliability.md is filled from these)
+_FIGURE_SOURCES: dict[str, tuple[str, ...]] = {
+    "test_hostile_input": ("TRIED",),
+    "test_money_invariants": ("STEPS_CHECKED", "OUTCOMES"),
+    "test_crash_safety": ("FIGURES",),
+    "test_conformance": ("FIGURES",),
+    "test_load": ("LAST",),
+}
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the reliability figures of this run (and write them to test-artifacts/)."""
+    figures: dict[str, Any] = {}
+    for module_name, attrs in _FIGURE_SOURCES.items():
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        for attr in attrs:
+            value = getattr(module, attr, None)
+            if value:
+                figures[f"{module_name}.{attr}"] = dict(value)
+    if not figures:
+        return
+    load = figures.get("test_load.LAST")
+    if load:
+        figures["test_load.LAST"] = {k: load.get(k) for k in (
+            "seconds", "clients", "requests", "rps", "p50_ms", "p99_ms", "orders_created",
+            "server_errors", "ok")} | {"kinds": {k: {m: v[m] for m in ("count", "rps", "p99_ms")}
+                                                 for k, v in load.get("kinds", {}).items()}}
+    terminalreporter.section("reliability figures")
+    for key, value in figures.items():
+        terminalreporter.write_line(f"{key}: {json.dumps(value, sort_keys=True)}")
+    out = Path(config.rootpath) / "test-artifacts" / "reliability-figures.json"
+    with contextlib.suppress(OSError):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(figures, indent=2, sort_keys=True))

@@ -15,7 +15,7 @@ def geom(kind: str, coords: Any) -> dict[str, Any]:
 
 
 CASES: dict[str, tuple[dict[str, Any] | None, str]] = {
-    "unclosed": (geom("Polygon", [FARM[:-1] + [[150.0, -33.96]]]), "clos"),
+    "unclosed": (geom("Polygon", [[*FARM[:-1], [150.0, -33.96]]]), "clos"),
     "short ring": (geom("Polygon", [[[0, 0], [1, 0], [0, 0]]]), ""),
     "lat 91": (geom("Polygon", [[[0, 89], [1, 89], [1, 91], [0, 91], [0, 89]]]), "lat"),
     "lon 181": (geom("Polygon", [[[180, 0], [181, 0], [181, 1], [180, 1], [180, 0]]]), "lon"),

@@ -129,3 +129,28 @@ def test_handle_is_a_context_manager(tmp_path: Path) -> None:
     assert not data_dir.exists()  # a temporary directory goes with the server
     with pytest.raises(httpx.HTTPError):
         httpx.get(url + "/sandbox/ping", timeout=2)
+
+
+def test_cli_serve_prints_its_url_and_writes_the_admin_token(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GEOPERA_SANDBOX_ADMIN_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "geopera_nb.cli.main", "sandbox", "serve",
+                             "--port", "0", "--data", str(tmp_path), "--log-level", "warning"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("geopera-nb sandbox listening on http://127.0.0.1:")
+        url = line.rsplit(" ", 1)[1].strip()
+        token_file = tmp_path / "admin-token"
+        assert token_file.stat().st_mode & 0o077 == 0
+        assert (tmp_path / "sandbox.db").stat().st_mode & 0o077 == 0
+        token = token_file.read_text().strip()
+        r = httpx.get(url + "/sandbox/clock", headers={"Authorization": f"Bearer {token}"})
+        assert r.json() == {"now": "2026-12-01T00:00:00.000Z"}
+    finally:
+        proc.terminate()
+        proc.wait(20)

@@ -104,17 +104,16 @@ def test_debounced_and_stale_dropped(spy: Spy, catalog: list[dict[str, Any]]) ->
     clock = ManualScheduler(defer_jobs=True)
     cart = ArchiveCart(spy, online=False, scheduler=clock)
     cart.set_captures(catalog)
-    cart.cart = [catalog[0]["id"]]
-    clock.advance(0.1)
+    clock.advance(1.0)
+    cart.cart = [catalog[0]["id"]]  # request 1, at once
+    clock.advance(0.05)
     cart.cart = [catalog[0]["id"], catalog[1]["id"]]
-    clock.advance(0.15)
-    clock.run_jobs()
-    assert len(spy.ops("orders.archive.estimate")) == 1
-    cart.cart = [catalog[0]["id"]]
-    clock.advance(0.15)
+    clock.advance(0.05)
     cart.cart = [catalog[1]["id"]]
-    clock.advance(0.15)
-    clock.run_jobs(order=[1, 0])  # newest answer first, the older one arrives late
+    clock.advance(0.15)  # request 2 (the last cart) when the changes stop
+    assert len(clock.jobs) == 2  # two requests in flight
+    clock.run_jobs(order=[1, 0])  # the newest answer first, the older one arrives late
+    assert len(spy.ops("orders.archive.estimate")) == 2
     assert [c["id"] for c in cart.estimate["groups"][0]["captures"]] == [catalog[1]["id"]]
     assert cart.stale_dropped == 1
 

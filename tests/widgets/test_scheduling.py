@@ -16,17 +16,43 @@ from geopera_nb.widgets.basemap import network_available
 from geopera_nb.widgets.testing import ManualScheduler
 
 
-def test_debounce_coalesces_triggers_into_one_request() -> None:
+def test_debounce_sends_the_first_change_at_once_and_coalesces_the_rest() -> None:
     clock = ManualScheduler()
     live = LiveQuery(clock, debounce=0.15)
     started: list[int] = []
     for _ in range(5):
         live.trigger(started.append)
-        clock.advance(0.05)  # typing faster than the debounce
+        clock.advance(0.05)  # dragging faster than the debounce
+    assert started == [1]  # leading edge: no wait after a quiet period
+    clock.advance(0.1)
+    assert started == [1, 5]  # trailing edge: the last state, once
+    clock.advance(1.0)
+    assert started == [1, 5] and clock.pending_timers == 0
+    live.trigger(started.append)  # quiet again: at once
+    assert started == [1, 5, 6]
+
+
+def test_trailing_only_debounce() -> None:
+    clock = ManualScheduler()
+    live = LiveQuery(clock, debounce=0.15, leading=False)
+    started: list[int] = []
+    for _ in range(3):
+        live.trigger(started.append)
+        clock.advance(0.05)
     assert started == []
     clock.advance(0.15)
-    assert started == [5]
-    assert clock.pending_timers == 0
+    assert started == [3]
+
+
+def test_continuous_changes_are_rate_limited() -> None:
+    clock = ManualScheduler()
+    live = LiveQuery(clock, debounce=0.15)
+    started: list[int] = []
+    for _ in range(20):  # a 2 s drag, one change every 0.1 s: never quiet for 0.15 s
+        live.trigger(started.append)
+        clock.advance(0.1)
+    clock.advance(0.2)
+    assert started[0] == 1 and started[-1] == 20 and len(started) == 2
 
 
 def test_stale_answers_are_dropped_whatever_the_arrival_order() -> None:

@@ -110,20 +110,22 @@ def test_server_side_group_errors_are_shown_inline(spy: Spy) -> None:
     assert "⚠" in planner.price_table.value or "⚠" in planner.price.value
 
 
-def test_debounce_sends_one_estimate_for_a_burst_of_edits(spy: Spy) -> None:
+def test_debounce_prices_a_new_shape_at_once_and_a_burst_of_edits_once(spy: Spy) -> None:
     clock = ManualScheduler()
-    _planner, browser = make(spy, scheduler=clock, debounce=0.15)
-    clock.flush()
+    planner, browser = make(spy, scheduler=clock, debounce=0.15)
+    clock.advance(1.0)  # quiet
     before = len(spy.ops("orders.tasking.estimate"))
-    browser.create(CANBERRA)
+    browser.create(CANBERRA)  # after a quiet period: priced without waiting
+    assert len(spy.ops("orders.tasking.estimate")) == before + 1
+    assert planner.estimate is not None
     clock.advance(0.05)
     browser.edit(0, square(149.0, -35.4, 0.12))
     clock.advance(0.05)
     browser.edit(0, square(149.0, -35.4, 0.15))
-    assert len(spy.ops("orders.tasking.estimate")) == before
+    assert len(spy.ops("orders.tasking.estimate")) == before + 1
     clock.advance(0.15)
-    sent = spy.ops("orders.tasking.estimate")[before:]
-    assert len(sent) == 1
+    sent = spy.ops("orders.tasking.estimate")[before + 1 :]
+    assert len(sent) == 1  # the burst of edits: one request, with the final shape
     assert sent[0]["groups"][0]["featureCollection"]["features"][0]["geometry"]["coordinates"][0][
         1
     ][0] == pytest.approx(149.15)

@@ -20,9 +20,9 @@ def find_trailer(data: bytes) -> tuple[int, dict[str, Any] | None]:
 
     Examples
     --------
-    >>> find_trailer(b'{"a":1}\n{"stream":{"status":"complete","count":1}}\n')
+    >>> find_trailer(b'{"a":1}\\n{"stream":{"status":"complete","count":1}}\\n')
     (8, {'status': 'complete', 'count': 1})
-    >>> find_trailer(b'{"a":1}\n')
+    >>> find_trailer(b'{"a":1}\\n')
     (8, None)
     """
     stop = len(data)

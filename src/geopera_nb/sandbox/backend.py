@@ -23,7 +23,6 @@ from .ratelimit import RateLimiter
 from .scopes import DEFAULT_SCOPES, valid_scope
 from .store import Store, Tx, new_secret
 
-
 _CATALOGUES: dict[tuple[int, int], Any] = {}
 _CATALOGUES_LOCK = threading.Lock()
 

@@ -236,16 +236,27 @@ def place_archive(call: Call) -> Any:
                    call.body, call.now_ms)
 
 
+def prepare_tasking(call: Call) -> Any:
+    """``orders.tasking.place``, outside the transaction: price, normalise, check."""
+    return _domain(placement.prepare_tasking, call.backend, call.principal, call.body,
+                   call.now_ms)
+
+
 def place_tasking(call: Call) -> Any:
     """``orders.tasking.place``."""
-    return _domain(placement.place_tasking, call.backend, call.write_tx(), call.principal,
-                   call.body, call.now_ms)
+    return placement.place_tasking(call.backend, call.write_tx(), call.principal, call.body,
+                                   call.now_ms, call.extra["prepared"])
+
+
+def prepare_provider(call: Call) -> Any:
+    """``orders.place``, outside the transaction: price and check every feature."""
+    return _domain(provider.prepare, call.backend, call.principal, call.body, call.now_ms)
 
 
 def place_provider(call: Call) -> Any:
     """``orders.place`` (provider-compatible)."""
     return _domain(provider.place, call.backend, call.write_tx(), call.principal, call.body,
-                   call.now_ms)
+                   call.now_ms, call.extra["prepared"])
 
 
 # --- tasking decisions ------------------------------------------------------------------
@@ -378,6 +389,13 @@ def list_assets(call: Call) -> Any:
 
     return assets.items_for_order(call)
 
+
+#: Domain work done before the write transaction (slow, needs no lock); its result is
+#: handed to the handler as ``call.extra["prepared"]``.
+PREPARE: dict[str, Callable[[Call], Any]] = {
+    "orders.tasking.place": prepare_tasking,
+    "orders.place": prepare_provider,
+}
 
 HANDLERS: dict[str, Callable[[Call], Any]] = {
     "orders.archive.estimate": archive_estimate,

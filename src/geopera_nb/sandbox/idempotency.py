@@ -76,7 +76,7 @@ class Claims:
                 self._running.discard(triple)
 
 
-def lookup(tx: Tx, org_id: str, operation_id: str, key: str, digest: str,
+def lookup(tx: Any, org_id: str, operation_id: str, key: str, digest: str,
            now_ms: int) -> Stored | None:
     """The stored answer for a key (replay), ``None`` if free, or 409 on a different body."""
     row = tx.one("SELECT body_hash, status, media_type, body, created_ms FROM idempotency"
@@ -99,8 +99,9 @@ def remember(tx: Tx, org_id: str, operation_id: str, key: str, digest: str,
 
 
 def run_once(claims: Claims, tx_factory: Callable[[], Any], org_id: str, operation_id: str,
-             key: str, body: Any, now_ms: Callable[[], int],
-             work: Callable[[Tx], Stored]) -> Stored:
+             key: str, body: Any, now_ms: Callable[[], int], work: Callable[[Tx], Stored],
+             prepare: Callable[[], None] | None = None,
+             peek: Callable[[str], Stored | None] | None = None) -> Stored:
     """Run ``work`` at most once per (org, operation, key), replaying its answer after.
 
     Parameters
@@ -115,13 +116,24 @@ def run_once(claims: Claims, tx_factory: Callable[[], Any], org_id: str, operati
         The sandbox clock.
     work
         Does the call inside the transaction and answers its (status, body).
+    prepare
+        Slow domain work done after the claim but before the transaction.
+    peek
+        A read-only lookup of a stored answer (replays skip ``prepare``).
     """
     digest = body_hash(body)
-    with claims.claim(org_id, operation_id, key), tx_factory() as tx:
-        stored = lookup(tx, org_id, operation_id, key, digest, now_ms())
+    if peek is not None:
+        stored = peek(digest)
         if stored is not None:
             return stored
-        answer = work(tx)
-        if 200 <= answer.status < 300:
-            remember(tx, org_id, operation_id, key, digest, answer, now_ms())
-        return answer
+    with claims.claim(org_id, operation_id, key):
+        if prepare is not None:
+            prepare()
+        with tx_factory() as tx:
+            stored = lookup(tx, org_id, operation_id, key, digest, now_ms())
+            if stored is not None:
+                return stored
+            answer = work(tx)
+            if 200 <= answer.status < 300:
+                remember(tx, org_id, operation_id, key, digest, answer, now_ms())
+            return answer

@@ -7,6 +7,7 @@ write transaction: a 402 or a 422 half-way leaves nothing behind.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -68,16 +69,44 @@ def _errors_to_invalid(errors: list[dict[str, Any]], field: str) -> Invalid:
 # --- tasking ----------------------------------------------------------------------------
 
 
-def create_tasking_order(backend: Backend, tx: Tx, principal: Principal, workspace_id: str,
-                         group: dict[str, Any], index: int, credits: int,
-                         display_name: str, tags: list[str], now_ms: int) -> str:
-    """Make one TASKING order from a priced group; answer its id."""
+@dataclass
+class PreparedTasking:
+    """A priced, normalised and feasibility-checked tasking group (no database work yet)."""
+
+    group: dict[str, Any]
+    index: int
+    credits: int
+    sensor_id: str
+    sensor: dict[str, Any]
+    params: dict[str, Any]
+    geometry: dict[str, Any]
+    aoi_km2: float
+    check: dict[str, Any]
+
+
+def prepare_tasking_group(backend: Backend, group: dict[str, Any], index: int,
+                          now_ms: int, credits: int | None = None) -> PreparedTasking:
+    """Normalise, price (unless ``credits`` is given) and feasibility-check one group.
+
+    Runs outside the write transaction: the orbit propagation of the check is the slow
+    part of a placement and must not hold the database's write lock.
+
+    Raises
+    ------
+    DomainError
+        422 when the group cannot be priced (the estimate's error for it).
+    """
+    from geopera_nb.contract.geometry import to_geojson
+
     from .domain.feasibility import check_feasibility
+    from .domain.pricing import price_tasking_request
     from .domain.tasking import normalise_tasking_group
 
     cat = backend.catalogue
     now = to_datetime(now_ms)
     req = normalise_tasking_group(group, index, cat, now)
+    if credits is None:
+        credits = int(price_tasking_request(req)["credits"])
     sensor = attr(req, "sensor")
     sensor_id = sensor["id"] if isinstance(sensor, dict) else str(sensor)
     sensor_doc = cat.sensor(sensor_id) or {}
@@ -90,28 +119,37 @@ def create_tasking_order(backend: Backend, tx: Tx, principal: Principal, workspa
     }
     check = check_feasibility(sensor_doc, aois, {k: v for k, v in params.items()
                                                  if v is not None}, now)
-    order_id = tx.new_id()
-    geometry = attr(req, "geometry", "union", "aoi")
-    from geopera_nb.contract.geometry import to_geojson
+    return PreparedTasking(
+        group=group, index=index, credits=credits, sensor_id=sensor_id, sensor=sensor_doc,
+        params=params, geometry=to_geojson(attr(req, "geometry")),
+        aoi_km2=sum(float(a.area_km2) for a in aois), check=check)
 
+
+def insert_tasking_order(tx: Tx, principal: Principal, workspace_id: str,
+                         prep: PreparedTasking, display_name: str, tags: list[str],
+                         now_ms: int) -> str:
+    """Store one TASKING order for a prepared group; answer its id."""
+    group, params = prep.group, prep.params
+    order_id = tx.new_id()
     order = orders.new_order(
         order_id=order_id, org_id=principal.org_id, workspace_id=workspace_id,
         order_type="TASKING",
-        display_name=str(group.get("displayName") or display_name or f"Tasking {sensor_id}"),
-        data_product_id=sensor_doc.get("dataProductId"), sensor=sensor_id,
-        tags=_merge_tags(tags, group.get("tags")), geometry=to_geojson(geometry),
-        aoi_km2=sum(float(a.area_km2) for a in aois),
+        display_name=str(group.get("displayName") or display_name
+                         or f"Tasking {prep.sensor_id}"),
+        data_product_id=prep.sensor.get("dataProductId"), sensor=prep.sensor_id,
+        tags=_merge_tags(tags, group.get("tags")), geometry=prep.geometry,
+        aoi_km2=prep.aoi_km2,
         details={"params": params, "featureCollection": group.get("featureCollection"),
                  "captures": None, "window": {"start": params["start"], "end": params["end"]}},
-        estimated=credits, now_ms=now_ms)
-    state = {"kind": "tasking", "group": group, "groupIndex": index, "placedMs": now_ms}
-    infeasible = [f for f in check.get("features", []) if not f.get("feasible", True)]
+        estimated=prep.credits, now_ms=now_ms)
+    state = {"kind": "tasking", "group": group, "groupIndex": prep.index, "placedMs": now_ms}
+    infeasible = [f for f in prep.check.get("features", []) if not f.get("feasible", True)]
     nxt: int | None = now_ms + HOUR_MS
     if infeasible:
         order["status"] = "FAILED"
         order["statusReason"] = str(infeasible[0].get("reason") or "infeasible request")
         nxt = None
-    elif check.get("studyRequired") or sensor_doc.get("feasibility") == "manual":
+    elif prep.check.get("studyRequired") or prep.sensor.get("feasibility") == "manual":
         order["subStatus"] = "FEASIBILITY_WAITING_UPLOAD"
     else:
         order["subStatus"] = "QUOTATION_WAITING_UPLOAD"
@@ -119,25 +157,43 @@ def create_tasking_order(backend: Backend, tx: Tx, principal: Principal, workspa
     return order_id
 
 
-def place_tasking(backend: Backend, tx: Tx, principal: Principal, body: dict[str, Any],
-                  now_ms: int) -> dict[str, Any]:
-    """``orders.tasking.place``: one TASKING order per group, nothing reserved yet."""
-    from .domain.pricing import price_tasking
+def prepare_tasking(backend: Backend, principal: Principal, body: dict[str, Any],
+                    now_ms: int) -> list[PreparedTasking]:
+    """The domain half of ``orders.tasking.place``: every group priced exactly as the
+    estimate prices it, or a 422 listing every group that cannot be placed."""
+    from .domain.errors import DomainError
 
-    workspace_id = check_workspace(backend, principal, body.get("workspaceId"))
+    check_workspace(backend, principal, body.get("workspaceId"))
     groups = body["groups"]
     if not groups:
         raise Invalid.at(["body", "groups"], "groups must not be empty")
-    estimate = price_tasking(groups, backend.catalogue, to_datetime(now_ms))
-    if estimate.get("errors"):
-        raise _errors_to_invalid(estimate["errors"], "groups")
-    priced = {int(g["index"]): int(g["credits"]) for g in estimate["groups"]}
-    results = []
+    prepared: list[PreparedTasking] = []
+    errors: list[dict[str, Any]] = []
     for i, group in enumerate(groups):
-        order_id = create_tasking_order(
-            backend, tx, principal, workspace_id, group, i, priced[i],
-            body.get("displayName") or "", body.get("tags") or [], now_ms)
-        results.append({"index": i, "id": order_id, "estimatedCredits": priced[i]})
+        if not isinstance(group, dict):
+            errors.append({"index": i, "message": "each group must be an object",
+                           "loc": ["groups", i]})
+            continue
+        try:
+            prepared.append(prepare_tasking_group(backend, group, i, now_ms))
+        except DomainError as exc:
+            errors.append({"index": i, "message": exc.msg, "loc": list(exc.loc),
+                           "type": exc.type})
+    if errors:
+        raise _errors_to_invalid(errors, "groups")
+    return prepared
+
+
+def place_tasking(backend: Backend, tx: Tx, principal: Principal, body: dict[str, Any],
+                  now_ms: int, prepared: list[PreparedTasking]) -> dict[str, Any]:
+    """``orders.tasking.place``: one TASKING order per prepared group, nothing reserved yet."""
+    workspace_id = check_workspace(backend, principal, body.get("workspaceId"))
+    results = []
+    for prep in prepared:
+        order_id = insert_tasking_order(tx, principal, workspace_id, prep,
+                                        body.get("displayName") or "", body.get("tags") or [],
+                                        now_ms)
+        results.append({"index": prep.index, "id": order_id, "estimatedCredits": prep.credits})
     return {"results": results, "errors": []}
 
 

@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import to_datetime
 from .errors import Invalid, Problem
-from .placement import check_workspace, create_archive_order, create_tasking_order
+from .placement import (
+    check_workspace,
+    create_archive_order,
+    insert_tasking_order,
+    prepare_tasking_group,
+)
 from .store import Tx
 
 if TYPE_CHECKING:
@@ -31,42 +36,59 @@ def _features(body: dict[str, Any]) -> list[Any]:
     return list(fc["features"])
 
 
-def place(backend: Backend, tx: Tx, principal: Principal, body: dict[str, Any],
-          now_ms: int) -> dict[str, Any]:
-    """``orders.place``: one order per feature; failing features are ``errors``.
+def prepare(backend: Backend, principal: Principal, body: dict[str, Any],
+            now_ms: int) -> list[tuple[str, Any]]:
+    """The domain half of ``orders.place``: per feature ``("error", message)``,
+    ``("archive", (line, credits))`` or ``("tasking", PreparedTasking)``.
 
-    Each feature is priced exactly as ``orders.estimate`` prices it, then placed as a
-    one-feature tasking order or a one-line archive order (which reserves its price).
+    Each feature is priced exactly as ``orders.estimate`` prices it.
     """
     from .domain.errors import DomainError
     from .domain.pricing import price_provider_feature, validate_params
 
-    workspace_id = check_workspace(backend, principal, body.get("workspaceId"))
+    check_workspace(backend, principal, body.get("workspaceId"))
     product = product_or_422(backend, body["dataProduct"])
     params = validate_params(product, body.get("params"))
     cat = backend.catalogue
     now = to_datetime(now_ms)
-    results: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    display = body.get("displayName") or ""
-    tags = body.get("tags") or []
+    out: list[tuple[str, Any]] = []
     for i, feature in enumerate(_features(body)):
         fc = {"type": "FeatureCollection", "features": [feature]}
         try:
             row = price_provider_feature(product, params, feature, i, cat, now)
+            if product.get("kind") == "archive":
+                line = {"id": params.get("captureId"), "featureCollection": fc, "index": 0}
+                out.append(("archive", (line, int(row["credits"]))))
+            else:
+                group = {**params, "dataProduct": product["id"], "featureCollection": fc}
+                out.append(("tasking", prepare_tasking_group(backend, group, 0, now_ms,
+                                                             credits=int(row["credits"]))))
         except DomainError as exc:
             if exc.status != 422:
                 raise Problem(exc.status, exc.msg) from exc
-            errors.append({"index": i, "message": exc.msg})
+            out.append(("error", exc.msg))
+    return out
+
+
+def place(backend: Backend, tx: Tx, principal: Principal, body: dict[str, Any], now_ms: int,
+          prepared: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``orders.place``: one order per prepared feature; failing features are ``errors``."""
+    workspace_id = check_workspace(backend, principal, body.get("workspaceId"))
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    display = body.get("displayName") or ""
+    tags = body.get("tags") or []
+    for i, (kind, value) in enumerate(prepared):
+        if kind == "error":
+            errors.append({"index": i, "message": value})
             continue
-        if product.get("kind") == "archive":
-            line = {"id": params.get("captureId"), "featureCollection": fc, "index": 0}
+        if kind == "archive":
+            line, credits = value
             order_id = create_archive_order(backend, tx, principal, workspace_id, [line],
-                                            {"credits": row["credits"], "date": None}, False,
+                                            {"credits": credits, "date": None}, False,
                                             display, tags, now_ms)
         else:
-            group = {**params, "dataProduct": product["id"], "featureCollection": fc}
-            order_id = create_tasking_order(backend, tx, principal, workspace_id, group, 0,
-                                            int(row["credits"]), display, tags, now_ms)
+            order_id = insert_tasking_order(tx, principal, workspace_id, value, display, tags,
+                                            now_ms)
         results.append({"index": i, "id": order_id})
     return {"results": results, "errors": errors}

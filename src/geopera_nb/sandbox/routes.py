@@ -22,8 +22,8 @@ from geopera_nb.contract import OPERATIONS, PLACE_BODY_MODELS, Operation
 
 from .backend import Backend
 from .errors import Invalid, Problem, pydantic_errors
-from .handlers import HANDLERS, Call
-from .idempotency import Stored, check_key, run_once
+from .handlers import HANDLERS, PREPARE, Call
+from .idempotency import Stored, check_key, lookup, run_once
 from .scopes import granted, missing_scope_detail
 
 JSON = "application/json"
@@ -124,16 +124,27 @@ def execute(backend: Backend, op: Operation, call: Call, idem_key: str | None,
         result = handler(call)
         return ndjson_response(op, result) if ndjson else json_response(result, op.success_status)
 
+    prepare_fn = PREPARE.get(op.id)
+
+    def prepare() -> None:
+        if prepare_fn is not None:
+            call.extra["prepared"] = prepare_fn(call)
+
     def work(tx: Any) -> Stored:
         call.tx = tx
-        call.now_ms = backend.now_ms
         result = handler(call)
         return Stored(op.success_status, JSON, orjson.dumps(result))
 
     if op.spends and idem_key is not None:
+        key = idem_key
+
+        def peek(digest: str) -> Stored | None:
+            return lookup(backend.store, call.org_id, op.id, key, digest, backend.now_ms)
+
         stored = run_once(backend.claims, backend.write, call.org_id, op.id, idem_key,
-                          call.extra["raw"], lambda: backend.now_ms, work)
+                          call.extra["raw"], lambda: backend.now_ms, work, prepare, peek)
     else:
+        prepare()
         with backend.write() as tx:
             stored = work(tx)
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}

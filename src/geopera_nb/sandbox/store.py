@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import secrets
 import sqlite3
 import threading
@@ -155,6 +156,8 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        if not self.path.exists():  # owner-only: the file holds the server secret
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._conns: list[sqlite3.Connection] = []

@@ -1,9 +1,11 @@
 """Debounced, latest-answer-wins queries (the live price of the planner and the cart).
 
-Each :meth:`LiveQuery.trigger` bumps a sequence number and (re)starts the debounce
-timer; when it fires, the start function sends its requests with :meth:`LiveQuery.job`.
-An answer (or error) is applied only if no newer trigger happened since its request;
-otherwise it is counted in ``stale_dropped`` and dropped.
+Debounce with a leading edge: the first change after a quiet period is sent at once
+(a finished polygon is priced without waiting), changes that follow within
+``debounce`` seconds are coalesced into one trailing request sent once they stop (a
+slider drag sends two requests, not fifty). Every :meth:`LiveQuery.trigger` bumps a
+sequence number; an answer (or error) is applied only if no newer trigger happened
+since its request, otherwise it is counted in ``stale_dropped`` and dropped.
 
 Examples
 --------
@@ -12,8 +14,8 @@ Examples
 >>> clock = ManualScheduler(defer_jobs=True)
 >>> live, shown = LiveQuery(clock, debounce=0.15), []
 >>> start = lambda seq: live.job(seq, lambda: seq, shown.append, print)
->>> _ = live.trigger(start); clock.advance(0.15)  # request 1 sent, answer pending
->>> _ = live.trigger(start); clock.advance(0.15)  # request 2 sent
+>>> _ = live.trigger(start)                      # quiet: request 1 sent at once
+>>> _ = live.trigger(start); clock.advance(0.15)  # request 2 after the quiet period
 >>> clock.run_jobs(order=[1, 0])                 # answer 2 arrives first, then 1
 >>> shown, live.stale_dropped
 ([2], 1)
@@ -50,29 +52,56 @@ class LiveQuery:
         scheduler: Scheduler,
         debounce: float = 0.15,
         on_busy: Callable[[int], None] | None = None,
+        leading: bool = True,
     ) -> None:
         self.scheduler = scheduler
         self.debounce = debounce
         self.on_busy = on_busy
+        self.leading = leading
         self.seq = 0
         self.stale_dropped = 0
-        self._timer: Cancellable | None = None
         self._lock = threading.RLock()
+        self._cooling = False  # within ``debounce`` of the last trigger or send
+        self._generation = 0  # identifies the live cooldown timer
+        self._timer: Cancellable | None = None
+        self._pending: Callable[[int], None] | None = None
 
     def trigger(self, start: Callable[[int], None]) -> int:
-        """Restart the debounce timer; ``start(seq)`` runs when it fires (if still latest)."""
+        """Note a change; ``start(seq)`` runs now (after quiet) or when changes stop."""
         with self._lock:
             self.seq += 1
             seq = self.seq
+            send_now = self.leading and not self._cooling
+            self._pending = None if send_now else start
+        if send_now:
+            self._fire(start, seq)
+        self._restart_cooldown()
+        return seq
+
+    def _restart_cooldown(self) -> None:
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._cooling = True
             previous, self._timer = self._timer, None
         if previous is not None:
             previous.cancel()
-        # outside the lock: a synchronous scheduler runs the start function right here
-        timer = self.scheduler.call_later(self.debounce, lambda: self._fire(start, seq))
+        # outside the lock: a synchronous scheduler ends the cooldown right here
+        timer = self.scheduler.call_later(self.debounce, lambda: self._end_cooldown(generation))
         with self._lock:
-            if self.seq == seq:
+            if self._generation == generation and self._cooling:
                 self._timer = timer
-        return seq
+
+    def _end_cooldown(self, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return  # a newer trigger restarted the cooldown
+            start, self._pending = self._pending, None
+            self._cooling, self._timer = False, None
+            seq = self.seq
+        if start is not None:  # the trailing request, then a fresh cooldown
+            self._fire(start, seq)
+            self._restart_cooldown()
 
     def _fire(self, start: Callable[[int], None], seq: int) -> None:
         if seq == self.seq:

@@ -26,7 +26,6 @@ from typing import Any
 import geopandas as gpd
 import ipyleaflet as L
 import ipywidgets as w
-import traitlets as t
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -38,6 +37,7 @@ from ..contract.geometry import (
 )
 from ._base import Panel
 from ._scheduler import Scheduler
+from ._traits import FrameTrait
 from .basemap import make_map, zoom_to_bounds
 
 __all__ = ["AOI_COLUMNS", "AOIDrawer", "aoi_features"]
@@ -61,6 +61,13 @@ def _empty_aois() -> gpd.GeoDataFrame:
         geometry=gpd.GeoSeries([], crs="EPSG:4326"),
         crs="EPSG:4326",
     )
+
+
+def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    if not records:
+        return _empty_aois()
+    columns = {name: [rec[name] for rec in records] for name in AOI_COLUMNS}
+    return gpd.GeoDataFrame(columns, geometry=[rec["geometry"] for rec in records], crs="EPSG:4326")
 
 
 def aoi_features(source: Any) -> list[dict[str, Any]]:
@@ -143,7 +150,7 @@ class AOIDrawer(Panel):
     (False, True)
     """
 
-    aois = t.Instance(gpd.GeoDataFrame)
+    aois = FrameTrait(gpd.GeoDataFrame)
 
     def __init__(
         self,
@@ -152,6 +159,7 @@ class AOIDrawer(Panel):
         scheduler: Scheduler | None = None,
     ) -> None:
         super().__init__(scheduler=scheduler)
+        self._records: list[dict[str, Any]] = []
         self.aois = _empty_aois()
         self.map = map if map is not None else make_map(online=online)
         self.map.add_class("gn-aoi-map")
@@ -187,7 +195,7 @@ class AOIDrawer(Panel):
         self.draw_control.observe(self._on_data_change, "data")
         self.upload.observe(self._on_upload, "value")
         self.clear_button.on_click(self._on_clear_click)
-        self._render_summary()
+        self._render_summary([])
 
     # --- public API ------------------------------------------------------------------
 
@@ -236,14 +244,25 @@ class AOIDrawer(Panel):
         valid_only
             Leave out shapes that fail the server's geometry rules.
         """
-        frame = self.aois[self.aois.valid] if valid_only else self.aois
-        features = []
-        for idx, row in frame.iterrows():
-            props = {"name": row["name"] or f"AOI {idx}"}
-            features.append(
-                {"type": "Feature", "properties": props, "geometry": to_geojson(row.geometry)}
-            )
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"name": rec["name"]},
+                "geometry": to_geojson(rec["geometry"]),
+            }
+            for rec in self.records
+            if rec["geometry"] is not None and (rec["valid"] or not valid_only)
+        ]
         return {"type": "FeatureCollection", "features": features}
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The rows of :attr:`aois` as plain dicts (same keys; cheap to read)."""
+        return self._records
+
+    def valid_rows(self) -> list[int]:
+        """Row numbers of the valid shapes (the features of :meth:`feature_collection`)."""
+        return [i for i, rec in enumerate(self._records) if rec["valid"]]
 
     def zoom_to_aois(self) -> None:
         """Centre the map on all shapes."""
@@ -257,8 +276,7 @@ class AOIDrawer(Panel):
     # --- observers -------------------------------------------------------------------
 
     def _on_data_change(self, change: dict[str, Any]) -> None:
-        rows: list[dict[str, Any]] = []
-        geoms = []
+        records: list[dict[str, Any]] = []
         for i, feature in enumerate(change["new"] or []):
             geometry = feature.get("geometry")
             if not geometry:
@@ -272,24 +290,20 @@ class AOIDrawer(Panel):
             except Exception as exc:  # malformed coordinates: keep the row, mark invalid
                 geom, reason = None, reason or f"unreadable geometry: {exc}"
             area = geodesic_area_km2(geom) if reason is None and geom is not None else math.nan
-            rows.append(
+            records.append(
                 {
                     "name": props.get("name") or f"AOI {i}",
                     "area_km2": area,
                     "valid": reason is None,
                     "reason": reason,
                     "source": props.get("gn_source", "drawn"),
+                    "geometry": geom,
                 }
             )
-            geoms.append(geom)
-        if rows:
-            frame = gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
-            frame = frame[[*AOI_COLUMNS, "geometry"]]
-        else:
-            frame = _empty_aois()
-        self._render_invalid(frame)
-        self.aois = frame
-        self._render_summary()
+        self._records = records
+        self._render_invalid(records)
+        self._render_summary(records)
+        self.aois = _frame(records)
 
     def _on_upload(self, change: dict[str, Any]) -> None:
         files: Sequence[dict[str, Any]] = change["new"] or ()
@@ -319,32 +333,28 @@ class AOIDrawer(Panel):
             frame = frame if frame.crs is None else frame.to_crs("EPSG:4326")
             return frame
 
-    def _render_invalid(self, frame: gpd.GeoDataFrame) -> None:
+    def _render_invalid(self, records: list[dict[str, Any]]) -> None:
         layers: list[L.Layer] = []
-        bad = frame[~frame.valid]
-        for idx, row in bad.iterrows():
-            reason = str(row["reason"])
-            if row.geometry is None or row.geometry.is_empty:
+        for idx, rec in enumerate(records):
+            geom = rec["geometry"]
+            if rec["valid"] or geom is None or geom.is_empty:
                 continue
+            reason = str(rec["reason"])
             layers.append(
                 L.GeoJSON(
                     data={
                         "type": "Feature",
                         "properties": {"reason": reason},
-                        "geometry": to_geojson(row.geometry),
+                        "geometry": to_geojson(geom),
                     },
                     style=INVALID_STYLE,
                     name=f"Invalid AOI {idx}",
                 )
             )
-            point = (
-                row.geometry.representative_point()
-                if row.geometry.is_valid
-                else row.geometry.centroid
-            )
+            point = geom.representative_point() if geom.is_valid else geom.centroid
             label = (
                 f'<div class="gn-invalid-reason" style="color:#d7263d;font-weight:bold;'
-                f'white-space:nowrap">✖ {html.escape(str(row["name"]))}: {html.escape(reason)}</div>'
+                f'white-space:nowrap">✖ {html.escape(str(rec["name"]))}: {html.escape(reason)}</div>'
             )
             layers.append(
                 L.Marker(
@@ -354,18 +364,19 @@ class AOIDrawer(Panel):
                     title=reason,
                 )
             )
-        self.invalid_layer.layers = tuple(layers)
+        if layers or self.invalid_layer.layers:
+            self.invalid_layer.layers = tuple(layers)
 
-    def _render_summary(self) -> None:
-        frame = self.aois
-        if not len(frame):
+    def _render_summary(self, records: list[dict[str, Any]]) -> None:
+        if not records:
             self.summary.value = "<i>Draw a polygon or rectangle, or load a file.</i>"
             return
-        valid = frame[frame.valid]
-        parts = [f"{len(frame)} AOI(s), {valid.area_km2.sum():,.2f} km² valid"]
-        for _, row in frame[~frame.valid].iterrows():
-            parts.append(
-                f'<span class="gn-aoi-invalid" style="color:#d7263d">{html.escape(str(row["name"]))}'
-                f": {html.escape(str(row['reason']))}</span>"
-            )
+        valid_km2 = sum(rec["area_km2"] for rec in records if rec["valid"])
+        parts = [f"{len(records)} AOI(s), {valid_km2:,.2f} km² valid"]
+        for rec in records:
+            if not rec["valid"]:
+                parts.append(
+                    f'<span class="gn-aoi-invalid" style="color:#d7263d">'
+                    f"{html.escape(str(rec['name']))}: {html.escape(str(rec['reason']))}</span>"
+                )
         self.summary.value = "<br>".join(parts)

@@ -363,7 +363,7 @@ class TaskingPlanner(Panel):
 
     def _start_update(self, seq: int) -> None:
         groups = self.groups()
-        rows = [i for i, valid in enumerate(self.drawer.aois.valid) if valid]
+        rows = self.drawer.valid_rows()
         if not groups or not self.sensor.value:
             self.estimate = self.feasibility = self.opportunities = None  # type: ignore[assignment]
             self.price.value = "<i>Draw a valid AOI to see its price.</i>"
@@ -414,12 +414,12 @@ class TaskingPlanner(Panel):
 
     def _apply_estimate(self, answer: dict[str, Any], rows: list[int]) -> None:
         self.estimate = answer
-        aois = self.drawer.aois
+        aois = self.drawer.records
         by_index = {g.get("index"): g for g in answer.get("groups") or []}
         errors = {e.get("index"): e for e in answer.get("errors") or []}
         table = []
         for gi, row in enumerate(rows):
-            name = aois["name"].iloc[row] if row < len(aois) else f"AOI {row}"
+            name = aois[row]["name"] if row < len(aois) else f"AOI {row}"
             if gi in by_index:
                 g = by_index[gi]
                 table.append(
@@ -438,7 +438,7 @@ class TaskingPlanner(Panel):
                 table.append(
                     [
                         name,
-                        float(aois["area_km2"].iloc[row]),
+                        float(aois[row]["area_km2"]) if row < len(aois) else "",
                         "",
                         "",
                         Raw(f'<span style="color:#b00020">⚠ {html.escape(str(message))}</span>'),
@@ -455,27 +455,25 @@ class TaskingPlanner(Panel):
         )
 
     def _invalid_rows_table(self) -> str:
-        bad = self.drawer.aois[~self.drawer.aois.valid]
-        if not len(bad):
+        bad = [rec for rec in self.drawer.records if not rec["valid"]]
+        if not bad:
             return ""
         rows = [
             [
                 r["name"],
                 Raw(f'<span style="color:#d7263d">✖ {html.escape(str(r["reason"]))}</span>'),
             ]
-            for _, r in bad.iterrows()
+            for r in bad
         ]
         return html_table(["invalid AOI", "reason"], rows, "gn-invalid-rows")
 
     def _apply_feasibility(self, answer: dict[str, Any], rows: list[int]) -> None:
         self.feasibility = answer
-        aois = self.drawer.aois
+        aois = self.drawer.records
         table = []
         for feature in answer.get("features") or []:
             i = int(feature.get("index", 0))
-            name = (
-                aois["name"].iloc[rows[i]] if i < len(rows) and rows[i] < len(aois) else f"AOI {i}"
-            )
+            name = aois[rows[i]]["name"] if i < len(rows) and rows[i] < len(aois) else f"AOI {i}"
             mark = "✔ feasible" if feature.get("feasible") else "✖ not feasible"
             study = "study needed" if feature.get("studyRequired") else "no study"
             table.append([name, mark, study, feature.get("reason", "")])
