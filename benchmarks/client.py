@@ -11,7 +11,7 @@ Run::
    separate process (``geopera_nb.sandbox.spawn``; see :func:`start_sandbox` for the
    seeding); if the sandbox cannot start, a minimal ASGI app (uvicorn,
    separate process) serving Spring pages of realistic order JSON. Network conditions:
-   loopback as is, and simulated 20 ms / 50 ms round trips (the transport sleeps that
+   loopback as is, and simulated 20 / 50 / 100 ms round trips (the transport sleeps that
    long per request, sync and async alike), closer to a real API. Target: >= 3x.
    On loopback both modes are CPU-bound (parsing ~11 MB of order JSON, the server
    serialising it), so concurrency can only overlap the server's and the client's work;
@@ -45,7 +45,7 @@ from geopera_nb.client.streams import NDJSONReader
 PAGE_SIZE = 100
 CONCURRENCY = 8
 #: simulated network round trips (seconds); 0 = loopback as is
-RTTS = (0.0, 0.020, 0.050)
+RTTS = (0.0, 0.020, 0.050, 0.100)
 
 
 # -- realistic orders -------------------------------------------------------------------
@@ -204,8 +204,8 @@ def pull_sequential(url: str, key: str, rtt: float) -> tuple[float, int]:
     transport = SlowTransport(rtt) if rtt else None
     with Client(api_key=key, base_url=url, transport=transport, timeout=120) as client:
         t0 = time.perf_counter()
-        n = sum(1 for _ in client.iter_orders(page_size=PAGE_SIZE))
-        return time.perf_counter() - t0, n
+        records = list(client.iter_orders(page_size=PAGE_SIZE))  # kept, as all_records does
+        return time.perf_counter() - t0, len(records)
 
 
 def pull_concurrent(url: str, key: str, rtt: float) -> tuple[float, int]:
@@ -260,6 +260,18 @@ def bench_ndjson(n: int, repeats: int) -> None:
         count += len(reader.finish_records())
         return count
 
+    def bare_kept() -> int:
+        kept = [orjson.loads(line) for line in data.splitlines()]
+        return len(kept)
+
+    def ours_kept() -> int:
+        reader = NDJSONReader("orders.list")
+        kept: list[dict[str, Any]] = []
+        for chunk in chunks:
+            kept.extend(reader.records(chunk))  # a list per chunk, parsed with the GC paused
+        kept.extend(reader.finish_records())
+        return len(kept)
+
     def ours_lines() -> int:
         reader = NDJSONReader("orders.list")
         count = 0
@@ -269,20 +281,25 @@ def bench_ndjson(n: int, repeats: int) -> None:
         return count
 
     # interleaved, best of ``repeats``: a busy machine slows single runs, not the minimum
-    times: dict[Callable[[], int], list[float]] = {bare: [], ours: [], ours_lines: []}
-    for fn in times:  # warm up
-        assert fn() == n
+    times: dict[Callable[[], int], list[float]] = {
+        bare: [], ours: [], ours_lines: [], bare_kept: [], ours_kept: []}
+    bare()  # warm up
+    assert ours() == n and ours_lines() == n
     for _ in range(repeats):
         for fn, samples in times.items():
             t0 = time.perf_counter()
             fn()
             samples.append(time.perf_counter() - t0)
-    b, o, raw = (min(times[fn]) for fn in (bare, ours, ours_lines))
+    b, o, raw, bk, ok = (min(times[fn]) for fn in (bare, ours, ours_lines, bare_kept,
+                                                   ours_kept))
     mb = len(data) / 1e6
     print(f"  {n} records, {mb:.1f} MB: bare orjson loop {b * 1000:.1f} ms "
           f"({mb / b:.0f} MB/s); NDJSONReader {o * 1000:.1f} ms ({mb / o:.0f} MB/s)")
     print(f"  ratio reader/bare {o / b:.2f}x  (target <= 1.3x); raw-lines path "
           f"{raw * 1000:.1f} ms ({raw / b:.2f}x of bare, no parsing)")
+    print(f"  keeping every record (as a frame builder does): bare {bk * 1000:.1f} ms, "
+          f"reader.records {ok * 1000:.1f} ms, ratio {ok / bk:.2f}x (parsed with the GC "
+          "paused)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,8 +131,7 @@ def connect_account(seed: int = 0, credits: int = DEMO_CREDITS) -> Iterator[Acco
     if url and token:
         from geopera_nb.client import Client
 
-        credential = {"api_key": token} if token.startswith("gpra_") else {"token": token}
-        with Client(base_url=url, **credential) as client:
+        with Client() as client:  # reads GEOPERA_API_URL / GEOPERA_API_TOKEN, as the CLI does
             yield Account(url=url, token=token, client=client, sandbox=False)
         return
 
@@ -163,7 +162,10 @@ def execute_notebook(source: Path, out_dir: Path, env: dict[str, str], *,
     kernel_env.update(env)
     kernel_env.setdefault("MPLBACKEND", "Agg")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(source.parent.resolve())}})
+                            resources={"metadata": {"path": str(source.parent.resolve())}},
+                            # the kernel's own startup chatter (e.g. "running over TCP without
+                            # encryption" on loopback) is noise here; cell errors still raise
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     ipynb_path = out_dir / source.name
     html_path = out_dir / f"{source.stem}.html"
     try:

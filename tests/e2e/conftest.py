@@ -127,7 +127,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path,
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by playwright (one per session)."""
+    """Headless Debian Chromium driven by playwright (one for all e2e tests)."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `apt-get install -y chromium` (CI must have it)")
     from playwright.sync_api import sync_playwright

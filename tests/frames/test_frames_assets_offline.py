@@ -194,3 +194,8 @@ def test_missing_assets_and_properties_are_null() -> None:
     assert frame["cloud_cover"].isna().iloc[4]
     slow = assets_frame_from_items(records)
     _same(frame, slow)
+
+
+def test_accessor_to_stac() -> None:
+    frame = assets_frame_from_ndjson(ndjson(items(3)))
+    assert [i.id for i in frame.geopera.to_stac()] == frame["id"].tolist()

@@ -11,11 +11,15 @@ import pytest
 import geopera_nb.export
 import geopera_nb.frames
 
-MODULES = sorted(
-    info.name
-    for package in (geopera_nb.frames, geopera_nb.export)
-    for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
-) + ["geopera_nb.frames", "geopera_nb.export"]
+MODULES = [
+    *sorted(
+        info.name
+        for package in (geopera_nb.frames, geopera_nb.export)
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+    ),
+    "geopera_nb.frames",
+    "geopera_nb.export",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

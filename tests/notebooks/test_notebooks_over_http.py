@@ -2,7 +2,8 @@
 
 This is the path a real account takes: the kernel gets ``GEOPERA_API_URL`` and
 ``GEOPERA_API_TOKEN`` and ``gn.connect()`` talks HTTP to a server in another process
-(``geopera_nb.sandbox.spawn`` on 127.0.0.1). Outputs are not compared here (nbval does
+(``geopera_nb.sandbox.spawn`` on 127.0.0.1). ``GEOPERA_SANDBOX_ADMIN_TOKEN`` goes along so
+the notebook can move that sandbox's clock (where a real account would just wait). Outputs are not compared here (nbval does
 that against the embedded sandbox); the notebooks must run top to bottom without error.
 Each notebook acts as its own fresh org, so none sees another's orders.
 """
@@ -40,7 +41,7 @@ def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         sandbox.stop()
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_notebook_runs_over_http(notebook: Path, sandbox_process: Any,
                                  tmp_path: Path) -> None:
@@ -52,7 +53,7 @@ def test_notebook_runs_over_http(notebook: Path, sandbox_process: Any,
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
 
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(notebook.parent)}})
     try:
         client.execute(env=env)

@@ -1,16 +1,14 @@
 """Fixtures and options of the reliability suite (issue 7).
 
 Every part of the suite has a bounded, always-on version and a long version marked
-``@pytest.mark.slow``. Long runs are skipped unless ``--runslow`` is given (or the
-environment variable ``GEOPERA_RUNSLOW=1`` is set, which also works when this file is
-not an initial conftest, e.g. under ``pytest`` from the repository root).
+``@pytest.mark.slow``. Long runs are skipped unless ``--runslow`` is given
+(``pytest tests/reliability --runslow``; tests/conftest.py registers the same option).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,18 +35,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def runslow_enabled(config: pytest.Config) -> bool:
-    """Whether the long runs are enabled (``--runslow`` or ``GEOPERA_RUNSLOW=1``)."""
-    try:
-        flag = bool(config.getoption("--runslow"))
-    except ValueError:
-        flag = False
-    return flag or os.environ.get("GEOPERA_RUNSLOW", "") not in ("", "0")
+    """Whether the long runs are enabled (``--runslow``)."""
+    return bool(config.getoption("--runslow", default=False))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if runslow_enabled(config):
         return
-    skip_slow = pytest.mark.skip(reason="long run: enable with --runslow or GEOPERA_RUNSLOW=1")
+    skip_slow = pytest.mark.skip(reason="long run: enable with --runslow")
     here = Path(__file__).parent
     for item in items:
         if "slow" in item.keywords and here in Path(str(item.fspath)).parents:
@@ -100,7 +94,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             continue
         for attr in attrs:
             value = getattr(module, attr, None)
-            if value:
+            if value and any(value.values()):
                 figures[f"{module_name}.{attr}"] = dict(value)
     if not figures:
         return

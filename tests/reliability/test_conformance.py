@@ -13,9 +13,10 @@ schemathesis' own engine, the ``st run`` runner, on a copy of the served documen
 
 - 422 is an expected answer to schema-valid data: semantics.md makes domain rejections
   (unknown product, empty cart, bad sort, bad geometry) 422s, which a schema cannot say;
-- failures matching a known open bug (docs/NOTES-reliability.md) precisely are dropped by
-  ``st_hooks.py`` and counted; each such bug has its own strict-xfail test below, so the
-  run stays green, the bug stays visible, and any other failure fails the run.
+- failures matching a known OPEN bug (docs/NOTES-reliability.md) precisely may be dropped
+  by ``st_hooks.py`` (and counted) while that bug has its own strict-xfail test; today
+  none is open, so every failure fails the run. R2-R5, found by this run, are fixed and
+  pinned by the regression tests at the end of this module.
 """
 
 from __future__ import annotations
@@ -45,10 +46,6 @@ CONFIG = """
 expected-statuses = ["2XX", "401", "403", "404", "409", "410", "422", "429"]
 """
 
-#: R3 (empty body accepted as {}) is kept out by marking those bodies optional.
-EMPTY_BODY_ACCEPTED = True
-
-
 @pytest.fixture(scope="module")
 def conformance_orgs(admin: Admin) -> dict[str, OrgCreds]:
     return {name: admin.create_org(f"conformance-{name}", credits=10**10) for name in "AB"}
@@ -69,11 +66,6 @@ def _for_run(document: dict[str, Any], form: str) -> dict[str, Any]:
     for path, item in doc["paths"].items():
         if not path.startswith("/v1/op/"):
             continue  # only operations are fuzzed; /sandbox and /realms are covered elsewhere
-        if EMPTY_BODY_ACCEPTED:
-            for method in item.values():
-                body = method.get("requestBody") if isinstance(method, dict) else None
-                if body is not None:
-                    body["required"] = False
         if form == "resource":
             path = "/v1/" + path.removeprefix("/v1/op/").replace(".", "/")
         paths[path] = item
@@ -141,6 +133,7 @@ def test_conformance_org_b_resource_form(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("org", ["A", "B"])
 @pytest.mark.parametrize("form", ["op", "resource"])
 def test_conformance_long(
@@ -161,11 +154,9 @@ def test_openapi_lists_every_operation(openapi_document: dict[str, Any]) -> None
         assert str(op.success_status) in post["responses"], (op.id, sorted(post["responses"]))
 
 
-# --- open bugs kept out of the generated run, each pinned by its own test -----------------
+# --- regressions of the bugs this run found (R2-R5 in docs/NOTES-reliability.md) ---------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG R2: undeclared method on a known path answers "
-                   "404, not 405 with Allow: POST (docs/NOTES-reliability.md)")
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "TRACE"])
 def test_undeclared_method_on_operation_path_is_405(
     method: str, rel_sandbox: SandboxHandle, conformance_orgs: dict[str, OrgCreds]
@@ -177,24 +168,26 @@ def test_undeclared_method_on_operation_path_is_405(
     assert "POST" in r.headers.get("allow", "")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG R3: a missing body is accepted as {} although "
-                   "the document marks it required (docs/NOTES-reliability.md)")
 @pytest.mark.parametrize("op_id", ["orders.list", "orders.tasking.estimate",
-                                   "orders.archive.estimate", "orders.tasking.sensors"])
-def test_missing_required_body_is_rejected_as_documented(
+                                   "orders.archive.estimate", "orders.tasking.sensors",
+                                   "orders.archive.place", "orders.get"])
+def test_missing_body_is_answered_as_the_document_says(
     op_id: str, rel_sandbox: SandboxHandle, openapi_document: dict[str, Any],
     conformance_orgs: dict[str, OrgCreds],
 ) -> None:
+    """A required body missing -> 422; an optional one -> the same answer as ``{}``."""
     body = openapi_document["paths"][f"/v1/op/{op_id}"]["post"].get("requestBody") or {}
-    if not body.get("required"):
-        return  # the document no longer requires a body: behaviour and document agree
-    r = httpx.post(f"{rel_sandbox.url}/v1/op/{op_id}", timeout=30,
-                   headers={"Authorization": f"Bearer {conformance_orgs['A'].api_key}"})
-    assert r.status_code == 422, (r.status_code, r.text[:200])
+    headers = {"Authorization": f"Bearer {conformance_orgs['A'].api_key}",
+               "Idempotency-Key": "missing-body-" + op_id}
+    url = f"{rel_sandbox.url}/v1/op/{op_id}"
+    missing = httpx.post(url, timeout=30, headers=headers)
+    if body.get("required"):
+        assert missing.status_code == 422, (missing.status_code, missing.text[:200])
+    else:
+        empty = httpx.post(url, json={}, timeout=30, headers=headers)
+        assert (missing.status_code, missing.content) == (empty.status_code, empty.content)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG R4: JSON booleans are coerced to integers and "
-                   "0/1 to booleans in request bodies (docs/NOTES-reliability.md)")
 @pytest.mark.parametrize(("op_id", "body"), [
     ("orders.list", {"page": False}),
     ("orders.tasking.quotations.list", {"size": True}),
@@ -208,3 +201,11 @@ def test_wrong_json_types_are_rejected_not_coerced(
                    headers={"Authorization": f"Bearer {conformance_orgs['A'].api_key}"})
     assert r.status_code == 422, (r.status_code, r.text[:200])
     assert r.json()["detail"][0]["loc"] == ["body", next(iter(body))]
+
+
+def test_empty_sort_is_rejected_as_documented(
+    rel_sandbox: SandboxHandle, conformance_orgs: dict[str, OrgCreds]
+) -> None:
+    r = httpx.post(f"{rel_sandbox.url}/v1/op/orders.list", json={"sort": ""}, timeout=30,
+                   headers={"Authorization": f"Bearer {conformance_orgs['A'].api_key}"})
+    assert r.status_code == 422, (r.status_code, r.text[:200])

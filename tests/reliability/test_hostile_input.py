@@ -225,6 +225,13 @@ def test_valid_aoi_is_accepted_by(op: AoiOperation, api: OrgApi, ctx: Context) -
 # --- bad AOIs ---------------------------------------------------------------------------
 
 
+#: Open bugs of docs/NOTES-reliability.md: (operation, case) -> reason of the strict xfail.
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    ("orders.place", "crs_member_on_collection"):
+        "BUG R1: orders.place ignores a crs member on the FeatureCollection and places",
+}
+
+
 def _geometry_cases() -> list[Any]:
     cases = []
     for op in AOI_OPERATIONS:
@@ -233,7 +240,9 @@ def _geometry_cases() -> list[Any]:
                 continue  # an AOI far from the capture is a domain error, not a geometry case
             if bad.fc_crs and op.takes_geometry:
                 continue
-            cases.append(pytest.param(op, bad.name, id=f"{op.op_id}-{bad.name}"))
+            bug = KNOWN_BUGS.get((op.op_id, bad.name))
+            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+            cases.append(pytest.param(op, bad.name, id=f"{op.op_id}-{bad.name}", marks=marks))
     return cases
 
 

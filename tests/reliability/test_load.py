@@ -53,5 +53,6 @@ def test_load_10s_8_clients_no_errors_counts_match(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_load_60s_8_clients_no_errors_counts_match(tmp_path: Path) -> None:
     _check(_run_load(tmp_path, 60))

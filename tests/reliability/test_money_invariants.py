@@ -269,7 +269,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.assert_no_money_moved(org, after, "second quotation decide")
         OUTCOMES[f"quotation {decision.lower()}"] += 1
 
-    @rule(hours=st.sampled_from([1, 1, 2, 6, 24, 72]))
+    @rule(hours=st.sampled_from([1, 1, 2, 2, 6, 24]))
     def advance_clock(self, hours: int) -> None:
         self.admin.advance(hours=hours)
 
@@ -337,10 +337,11 @@ def _run(rel_sandbox: SandboxHandle, admin: Admin, max_examples: int, steps: int
 def test_money_invariants_hold_over_random_operations(
     rel_sandbox: SandboxHandle, admin: Admin
 ) -> None:
-    _run(rel_sandbox, admin, max_examples=8, steps=15)
+    _run(rel_sandbox, admin, max_examples=10, steps=20)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_money_invariants_hold_over_long_random_runs(
     rel_sandbox: SandboxHandle, admin: Admin
 ) -> None:

@@ -92,3 +92,28 @@ def test_either_winding_is_accepted(api: Api, sandbox: Any) -> None:
         sandbox, featureCollection=fc({"type": "Feature", "properties": {},
                                        "geometry": geom("Polygon", [cw])}))]})
     assert a["totalCredits"] == b["totalCredits"]
+
+
+def test_provider_place_rejects_a_crs_on_the_collection(api: Api, sandbox: Any, org: Any) -> None:
+    from sandbox_support import window
+
+    with_crs = {**fc(), "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}}
+    for op in ("orders.place", "orders.estimate"):
+        r = api.op(op, {"workspaceId": org.workspace_id, "dataProduct": owl_product(api),
+                        "featureCollection": with_crs, "params": window(sandbox)}
+                   if op == "orders.place" else
+                   {"dataProduct": owl_product(api), "featureCollection": with_crs,
+                    "params": window(sandbox)})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["body", "featureCollection", "crs"]
+    assert api.ok("orders.list")["totalElements"] == 0
+
+
+def test_wrong_json_types_are_not_coerced(api: Api) -> None:
+    for op, body, loc in (("orders.list", {"page": False}, ["body", "page"]),
+                          ("orders.archive.estimate", {"captures": [], "splitByDate": 0},
+                           ["body", "splitByDate"]),
+                          ("orders.list", {"sort": ""}, ["body", "sort"])):
+        r = api.op(op, body)
+        assert r.status_code == 422, (op, body)
+        assert r.json()["detail"][0]["loc"] == loc

@@ -108,3 +108,20 @@ def test_bad_idempotency_keys_are_422(api: Api) -> None:
         r = api.op("orders.cancel", {"order_id": "x"}, headers={"Idempotency-Key": bad})
         assert r.status_code == 422
         assert r.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+def test_a_claimed_key_in_flight_is_409() -> None:
+    import pytest
+
+    from geopera_nb.sandbox.errors import Problem
+    from geopera_nb.sandbox.idempotency import Claims
+
+    claims = Claims()
+    with claims.claim("org", "orders.archive.place", "k"):
+        with pytest.raises(Problem) as info, claims.claim("org", "orders.archive.place", "k"):
+            pass
+        assert info.value.status == 409
+        with claims.claim("org", "orders.tasking.place", "k"):  # other operation: free
+            pass
+    with claims.claim("org", "orders.archive.place", "k"):  # released
+        pass

@@ -74,14 +74,18 @@ def test_success_codes_follow_the_contract() -> None:
             and not k.endswith("tasking.place")} == {200}
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("POST", "/v1/op/orders.nope"), ("GET", "/v1/op/orders.get"), ("PUT", "/v1/orders/get"),
-    ("GET", "/nothing/here"), ("POST", "/v1/orders"), ("DELETE", "/openapi.json"),
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("POST", "/v1/op/orders.nope", 404), ("GET", "/nothing/here", 404),
+    ("POST", "/v1/orders", 404), ("GET", "/v1/op/orders.get", 405),
+    ("PUT", "/v1/orders/get", 405), ("TRACE", "/v1/op/orders.list", 405),
+    ("DELETE", "/openapi.json", 405),
 ])
-def test_unknown_routes_and_methods_are_404_problems(method: str, path: str,
-                                                     sandbox: Any) -> None:
+def test_unknown_routes_404_and_wrong_methods_405(method: str, path: str, status: int,
+                                                  sandbox: Any) -> None:
     r = httpx.request(method, sandbox.url + path, json={})
-    problem_ok(r, 404)
+    problem_ok(r, status)
+    if status == 405:
+        assert "POST" in r.headers["allow"] or "GET" in r.headers["allow"]
 
 
 def test_bad_token_beats_bad_body(anon: Api) -> None:

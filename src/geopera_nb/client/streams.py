@@ -46,6 +46,7 @@ from ..errors import (
     TruncatedStreamError,
     from_problem,
 )
+from .fastjson import paused_gc
 
 __all__ = ["NDJSON_TYPES", "NDJSONReader"]
 
@@ -116,14 +117,17 @@ class NDJSONReader:
     def iter_records(self, chunk: bytes) -> Iterator[dict[str, Any]]:
         """Yield the records of the complete lines of ``chunk`` one by one.
 
-        Yielding one at a time (rather than a list per chunk) lets a consumer that
-        drops records free them at once, which keeps the garbage collector idle.
+        One at a time (not a list per chunk): a consumer that drops records frees them
+        at once, which keeps the garbage collector idle and the reader within a few
+        percent of a bare ``orjson.loads`` loop. :meth:`records` parses a whole chunk
+        with the collector paused instead, which is faster when every record is kept.
         """
         loads = orjson.loads
         lineno = self._lineno
         for line in self._split(chunk):
             lineno += 1
             if self._trailer is not None:
+                self._lineno = lineno
                 self._after_trailer(line, lineno)
                 continue
             try:
@@ -136,16 +140,61 @@ class NDJSONReader:
             if type(obj) is not dict:
                 self._lineno = lineno
                 raise self._malformed(f"is a JSON {type(obj).__name__}, not an object", lineno)
-            if len(obj) == 1 and self._take_trailer(obj, lineno):
-                continue
+            if len(obj) == 1 and "stream" in obj:
+                self._lineno = lineno
+                if self._take_trailer(obj, lineno):
+                    continue
             self._count += 1
             self._lineno = lineno
             yield obj
         self._lineno = lineno
 
+    def _parse(self, chunk: bytes) -> tuple[list[dict[str, Any]], GeoperaError | None]:
+        out: list[dict[str, Any]] = []
+        append = out.append
+        loads = orjson.loads
+        lineno = self._lineno
+        failure: GeoperaError | None = None
+        for line in self._split(chunk):
+            lineno += 1
+            if self._trailer is not None:
+                if line.strip():
+                    failure = self._malformed("comes after the trailer", lineno)
+                    break
+                continue
+            try:
+                obj = loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+                failure = self._malformed("is not valid JSON", lineno)
+                break
+            if type(obj) is not dict:
+                failure = self._malformed(f"is a JSON {type(obj).__name__}, not an object",
+                                          lineno)
+                break
+            if len(obj) == 1 and "stream" in obj:
+                try:
+                    if self._take_trailer(obj, lineno):
+                        continue
+                except GeoperaError as exc:
+                    failure = exc
+                    break
+            append(obj)
+        self._lineno = lineno
+        self._count += len(out)
+        return out, failure
+
     def records(self, chunk: bytes) -> list[dict[str, Any]]:
-        """Parse the complete lines of ``chunk``; returns the records."""
-        return list(self.iter_records(chunk))
+        """Parse the complete lines of ``chunk`` (GC paused); returns the records.
+
+        An error in the chunk is raised (the records before it are counted, not returned).
+        """
+        with paused_gc():
+            out, failure = self._parse(chunk)
+        if failure is not None:
+            raise failure
+        return out
 
     def lines(self, chunk: bytes) -> list[bytes]:
         """The raw record lines of ``chunk`` (not parsed, trailer removed)."""

@@ -10,10 +10,13 @@ Examples
 >>> from geopera_nb import frames
 >>> frames.empty_frame("assets").crs.to_epsg()
 4326
+>>> len(frames.empty_frame("assets").geopera.to_stac())  # the frame.geopera accessor
+0
 """
 
 from __future__ import annotations
 
+from geopera_nb.frames.accessor import GeoperaAccessor  # registers frame.geopera
 from geopera_nb.frames.assets import (
     assets_frame,
     assets_frame_from_items,
@@ -50,6 +53,7 @@ from geopera_nb.frames.tasking import (
 
 __all__ = [
     "SCHEMAS",
+    "GeoperaAccessor",
     "archive_estimate_frame",
     "assets_frame",
     "assets_frame_from_items",

@@ -26,7 +26,6 @@ from .backend import Backend
 from .config import SandboxConfig
 from .errors import PROBLEM_MEDIA_TYPE, Invalid, Problem, pydantic_errors
 from .oidc import oidc_routes
-from .openapi import build_openapi
 from .routes import operation_routes
 
 log = logging.getLogger("geopera_nb.sandbox")
@@ -55,7 +54,11 @@ async def _on_invalid(request: Request, exc: Exception) -> Response:
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code in (404, 405):
+    if exc.status_code == 405:
+        headers = dict(exc.headers or {})
+        return problem_response(Problem(405, f"{request.method} is not allowed on "
+                                             f"{request.url.path}", headers=headers))
+    if exc.status_code == 404:
         return problem_response(Problem(404, f"no route {request.method} {request.url.path}"))
     return problem_response(Problem(exc.status_code, str(exc.detail)))
 
@@ -102,7 +105,8 @@ def create_app(config: SandboxConfig | None = None, backend: Backend | None = No
 
     async def openapi(request: Request) -> Response:
         if "doc" not in openapi_cache:
-            openapi_cache["doc"] = orjson.dumps(build_openapi())
+            backend.schemas.validators()
+            openapi_cache["doc"] = orjson.dumps(backend.schemas.document)
         return Response(openapi_cache["doc"], media_type="application/json")
 
     async def asset(request: Request) -> Response:

@@ -67,6 +67,9 @@ class Backend:
         self._admin_token = resolve_admin_token(Path(config.data_dir), config.admin_token)
         self.limiter = RateLimiter(config.rate_limits)
         self.claims = Claims()
+        from .schemas import BodySchemas
+
+        self.schemas = BodySchemas(self)
         self._catalogue: Any = None
         self._catalogue_lock = threading.Lock()
         # build the catalogue (a few seconds) while the server starts answering

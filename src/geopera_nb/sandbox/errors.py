@@ -21,6 +21,7 @@ _KINDS: dict[int, tuple[str, str]] = {
     402: ("insufficient-credits", "Payment Required"),
     403: ("forbidden", "Forbidden"),
     404: ("not-found", "Not Found"),
+    405: ("method-not-allowed", "Method Not Allowed"),
     409: ("conflict", "Conflict"),
     410: ("gone", "Gone"),
     413: ("payload-too-large", "Payload Too Large"),

@@ -7,6 +7,7 @@ routes do authentication, scopes, validation, idempotency and serialisation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -132,6 +133,7 @@ def provider_estimate(call: Call) -> Any:
     from .domain.pricing import price_provider_estimate
 
     provider.product_or_422(call.backend, call.body["dataProduct"])
+    provider.check_collection(call.body)
     return _domain(price_provider_estimate, call.body, call.backend.catalogue,
                    to_datetime(call.now_ms))
 
@@ -281,8 +283,7 @@ def decisions_pending(call: Call) -> Any:
     """``orders.tasking.decisions.pending``."""
     page, size = call.paging()
     kinds = orders.split_values(call.body.get("kinds"))
-    bad = [k for k in kinds if k not in ("feasibility", "quotation")]
-    if bad:
+    if not re.fullmatch(orders.KINDS_PATTERN, call.body.get("kinds") or ""):
         raise Invalid.at(["body", "kinds"], "kinds are 'feasibility' and/or 'quotation'")
     items, total = tasking.pending(call.db, call.org_id, call.body.get("workspaceId"), kinds,
                                    page, size)

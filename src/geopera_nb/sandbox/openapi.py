@@ -17,13 +17,15 @@ from geopera_nb import __version__
 from geopera_nb.contract import OPERATIONS
 from geopera_nb.contract.models import HTTPValidationError, Problem
 
-from .routes import NDJSON, body_model
+from .orders import KINDS_PATTERN, MAX_PAGE, MAX_PAGE_SIZE, SORT_PATTERN
+from .routes import INT_BOUNDS, NDJSON, body_model
 
 _ERRORS = {
     "401": "Missing, invalid, expired or revoked credentials",
     "402": "Not enough credits",
     "403": "Missing scope",
     "404": "Unknown route, or a resource that does not exist in the caller's org",
+    "405": "Method not allowed (operations answer POST only)",
     "409": "Invalid state transition, lost race or idempotency conflict",
     "410": "Gone (expired quotation, deleted template)",
     "413": "Request body too large",
@@ -36,13 +38,52 @@ _ERRORS = {
 def _patch_paging(schema: dict[str, Any]) -> None:
     props = schema.get("properties", {})
     if "page" in props:
-        props["page"].update(minimum=0)
+        props["page"].update(minimum=0, maximum=MAX_PAGE)
     if "size" in props:
-        props["size"].update(minimum=1, maximum=500)
+        props["size"].update(minimum=1, maximum=MAX_PAGE_SIZE)
 
 
-def build_openapi(server_url: str | None = None) -> dict[str, Any]:
-    """The OpenAPI document of the sandbox (``GET /openapi.json``)."""
+def _tighten(schemas: dict[str, Any], products: dict[str, list[str]] | None) -> None:
+    """Document what the server enforces beyond the contract models."""
+    for name in ("ArchivePlaceBody", "TaskingPlaceBody"):
+        for field in ("captures", "groups"):
+            prop = schemas.get(name, {}).get("properties", {}).get(field)
+            if prop is not None:
+                prop["minItems"] = 1
+    schemas["OrdersListInput"]["properties"]["sort"]["pattern"] = SORT_PATTERN
+    kinds = schemas["DecisionsPendingInput"]["properties"]["kinds"]
+    for branch in kinds.get("anyOf", [kinds]):
+        if branch.get("type") == "string":
+            branch["pattern"] = KINDS_PATTERN
+    template = schemas["TemplateSaveInput"]
+    for field in template.get("required", []):
+        if template["properties"][field].get("type") == "string":
+            template["properties"][field].setdefault("minLength", 1)
+    for (model, field), (low, high) in INT_BOUNDS.items():
+        schemas[model]["properties"][field].update(minimum=low, maximum=high)
+    if products:
+        for name, ids in (("EstimateInput", products["all"]), ("OrderPlaceInput", products["all"]),
+                          ("FeasibilityCheckInput", products["tasking"])):
+            schemas[name]["properties"]["dataProduct"]["enum"] = sorted(ids)
+
+
+def _body_required(model: type[BaseModel] | None) -> bool:
+    """A body is required when the model has required fields (else empty means ``{}``)."""
+    return model is not None and any(f.is_required() for f in model.model_fields.values())
+
+
+def build_openapi(server_url: str | None = None,
+                  products: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The OpenAPI document of the sandbox (``GET /openapi.json``).
+
+    Parameters
+    ----------
+    server_url
+        Added as ``servers[0].url`` when given.
+    products
+        ``{"all": [...], "tasking": [...]}`` data product ids of this server's
+        catalogue, documented as the ``dataProduct`` enums.
+    """
     inputs: list[tuple[type[BaseModel], Any]] = []
     outputs: list[tuple[type[BaseModel], Any]] = []
     for op in OPERATIONS:
@@ -55,6 +96,7 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
     keys, defs = models_json_schema([*inputs, *outputs],
                                     ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = defs.get("$defs", {})
+    _tighten(schemas, products)
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         model = body_model(op)
@@ -83,7 +125,7 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
             "tags": ["operations"], "summary": op.summary, "operationId": op.id,
             "security": [{"HTTPBearer": []}, {"APIKeyHeader": []}],
             "parameters": parameters,
-            "requestBody": {"required": True,
+            "requestBody": {"required": _body_required(model),
                             "content": {"application/json": {"schema": request_ref}}},
             "responses": responses,
             "x-required-scope": op.scope,

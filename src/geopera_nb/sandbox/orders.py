@@ -7,6 +7,7 @@ An order is stored twice over: its JSON document (exactly the Order shape of
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 import orjson
@@ -16,6 +17,9 @@ from .errors import Invalid, Problem
 from .store import Tx, dumps, loads
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000
+SORT_PATTERN = r"^(createdAt|updatedAt|displayName|status)(,(asc|desc|ASC|DESC))?$"
+KINDS_PATTERN = r"^[ ,]*((feasibility|quotation)[ ,]*)*$"
 SORT_COLUMNS = {"createdAt": "seq", "updatedAt": "updated_ms", "displayName": "display_name",
                 "status": "status"}
 FILTER_COLUMNS = {"type": "type", "status": "status", "subStatus": "sub_status",
@@ -92,8 +96,8 @@ def load_raw(db: Reader, org_id: str, order_id: str) -> bytes:
 
 def check_paging(page: int, size: int) -> None:
     """422 unless ``page >= 0`` and ``1 <= size <= 500``."""
-    if page < 0:
-        raise Invalid.at(["body", "page"], "page must be >= 0")
+    if not 0 <= page <= MAX_PAGE:
+        raise Invalid.at(["body", "page"], f"page must be between 0 and {MAX_PAGE}")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise Invalid.at(["body", "size"], f"size must be between 1 and {MAX_PAGE_SIZE}")
 
@@ -114,9 +118,9 @@ def split_values(text: str | None) -> list[str]:
 
 def _sort_clause(sort: str) -> str:
     field, _, direction = sort.partition(",")
-    column = SORT_COLUMNS.get(field.strip())
-    direction = (direction.strip() or "asc").lower()
-    if column is None or direction not in ("asc", "desc"):
+    column = SORT_COLUMNS.get(field)
+    direction = (direction or "asc").lower()
+    if column is None or not re.fullmatch(SORT_PATTERN, sort):
         raise Invalid.at(["body", "sort"], "sort must be '<createdAt|updatedAt|displayName|"
                                            "status>,<asc|desc>'")
     if column == "seq":

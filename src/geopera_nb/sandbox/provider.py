@@ -27,12 +27,20 @@ def product_or_422(backend: Backend, product_id: str, loc: str = "dataProduct") 
     return product
 
 
+def check_collection(body: dict[str, Any]) -> list[Any]:
+    """The features of ``body["featureCollection"]``; 422 for a bad collection or a ``crs``."""
+    return _features(body)
+
+
 def _features(body: dict[str, Any]) -> list[Any]:
     fc = body.get("featureCollection")
     if (not isinstance(fc, dict) or fc.get("type") != "FeatureCollection"
             or not isinstance(fc.get("features"), list) or not fc["features"]):
         raise Invalid.at(["body", "featureCollection"],
                          "featureCollection must be a FeatureCollection with features")
+    if "crs" in fc:
+        raise Invalid.at(["body", "featureCollection", "crs"],
+                         "a 'crs' member is not allowed (RFC 7946: WGS84 lon/lat only)")
     return list(fc["features"])
 
 

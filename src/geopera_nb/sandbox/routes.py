@@ -26,9 +26,23 @@ from .handlers import HANDLERS, PREPARE, Call
 from .idempotency import Stored, check_key, lookup, run_once
 from .scopes import granted, missing_scope_detail
 
+#: Quick reads answered on the event loop (a thread hop costs more than they do).
+INLINE_OPS = frozenset({
+    "orders.get", "orders.list", "orders.get_schema", "orders.tasking.sensors",
+    "orders.tasking.templates.list", "orders.tasking.decisions.pending",
+    "orders.tasking.feasibility_studies.list", "orders.tasking.quotations.list",
+})
+
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
 _NDJSON_CHUNK = 200
+
+
+#: Integer ranges the server enforces beyond the contract models (documented in OpenAPI).
+INT_BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
+    ("TemplateSaveInput", "max_cloud_coverage"): (0, 100),
+    ("TemplateSaveInput", "max_nadir_angle"): (0, 90),
+}
 
 
 def body_model(op: Operation) -> type[BaseModel] | None:
@@ -78,6 +92,9 @@ def validate(model: type[BaseModel] | None, raw: Any, op: Operation) -> dict[str
     except RecursionError as exc:
         raise Invalid.at(["body"], "request body is nested too deeply") from exc
     body: dict[str, Any] = parsed.model_dump(exclude_none=True)
+    for (name, field), (low, high) in INT_BOUNDS.items():
+        if name == model.__name__ and not low <= body.get(field, low) <= high:
+            raise Invalid.at(["body", field], f"{field} must be between {low} and {high}")
     return body
 
 
@@ -166,6 +183,7 @@ def make_endpoint(backend: Backend, op: Operation) -> Any:
                           operation=op.id)
         raw = await read_json(request, backend.config.max_body_bytes)
         body = validate(model, raw, op)
+        backend.schemas.check(op.id, {} if raw is None else raw)
         idem_key = request.headers.get("idempotency-key")
         if idem_key is not None and op.spends:
             check_key(idem_key)
@@ -173,6 +191,8 @@ def make_endpoint(backend: Backend, op: Operation) -> Any:
         call = Call(backend=backend, principal=principal, body=body, now_ms=now,
                     base_url=str(request.base_url).rstrip("/"), stream_all=ndjson,
                     extra={"raw": raw})
+        if op.id in INLINE_OPS and not ndjson:
+            return execute(backend, op, call, None, ndjson)
         return await run_in_threadpool(execute, backend, op, call,
                                        idem_key if op.spends else None, ndjson)
 

@@ -23,8 +23,16 @@ import traitlets as t
 
 from ._base import Panel, describe_error
 from ._live import LiveQuery
-from ._render import Raw, html_table, money, short_time
+from ._render import money
 from ._scheduler import Scheduler
+from ._tasking_html import (
+    estimate_table,
+    feasibility_table,
+    invalid_table,
+    passes_table,
+    price_line,
+    sensor_facts,
+)
 from .aoi_drawer import AOIDrawer
 
 __all__ = ["TaskingPlanner"]
@@ -301,12 +309,7 @@ class TaskingPlanner(Panel):
             self.sensor_info.value = ""
             return
         self.nadir.max = float(sensor.get("maxOffNadirDeg") or 45.0)
-        self.sensor_info.value = (
-            f"{sensor.get('resolutionM')} m · {int(sensor.get('pricePerKm2', 0)):,} credits/km² · "
-            f"{sensor.get('minKm2')}–{sensor.get('maxKm2')} km² · feasibility "
-            f"{html.escape(str(sensor.get('feasibility')))} · cloud ≥ {sensor.get('minCloudPct')}% · "
-            f"window ≥ {sensor.get('minWindowHours')} h"
-        )
+        self.sensor_info.value = sensor_facts(sensor)
 
     def _on_template_change(self, change: dict[str, Any]) -> None:
         tpl = self.templates.get(change["new"] or "")
@@ -414,97 +417,22 @@ class TaskingPlanner(Panel):
 
     def _apply_estimate(self, answer: dict[str, Any], rows: list[int]) -> None:
         self.estimate = answer
-        aois = self.drawer.records
-        by_index = {g.get("index"): g for g in answer.get("groups") or []}
-        errors = {e.get("index"): e for e in answer.get("errors") or []}
-        table = []
-        for gi, row in enumerate(rows):
-            name = aois[row]["name"] if row < len(aois) else f"AOI {row}"
-            if gi in by_index:
-                g = by_index[gi]
-                table.append(
-                    [
-                        name,
-                        float(g.get("areaKm2", 0.0)),
-                        float(g.get("billableKm2", 0.0)),
-                        Raw(
-                            f'<span class="gn-shape-price">{money(g.get("credits"), g.get("aud"))}</span>'
-                        ),
-                        "",
-                    ]
-                )
-            else:
-                message = errors.get(gi, {}).get("message", "not priced")
-                table.append(
-                    [
-                        name,
-                        float(aois[row]["area_km2"]) if row < len(aois) else "",
-                        "",
-                        "",
-                        Raw(f'<span style="color:#b00020">⚠ {html.escape(str(message))}</span>'),
-                    ]
-                )
-        self.price_table.value = (
-            html_table(["AOI", "km²", "billable km²", "price", "error"], table, "gn-price-rows")
-            + self._invalid_rows_table()
-        )
-        total = answer.get("totalCredits", 0)
-        self.price.value = (
-            f'<b>Total: <span class="gn-price-total" data-credits="{int(total)}">'
-            f"{money(total, answer.get('totalAud'))}</span></b>"
-        )
+        records = self.drawer.records
+        self.price_table.value = estimate_table(answer, rows, records) + invalid_table(records)
+        self.price.value = price_line(answer)
 
     def _invalid_rows_table(self) -> str:
-        bad = [rec for rec in self.drawer.records if not rec["valid"]]
-        if not bad:
-            return ""
-        rows = [
-            [
-                r["name"],
-                Raw(f'<span style="color:#d7263d">✖ {html.escape(str(r["reason"]))}</span>'),
-            ]
-            for r in bad
-        ]
-        return html_table(["invalid AOI", "reason"], rows, "gn-invalid-rows")
+        return invalid_table(self.drawer.records)
 
     def _apply_feasibility(self, answer: dict[str, Any], rows: list[int]) -> None:
         self.feasibility = answer
-        aois = self.drawer.records
-        table = []
-        for feature in answer.get("features") or []:
-            i = int(feature.get("index", 0))
-            name = aois[rows[i]]["name"] if i < len(rows) and rows[i] < len(aois) else f"AOI {i}"
-            mark = "✔ feasible" if feature.get("feasible") else "✖ not feasible"
-            study = "study needed" if feature.get("studyRequired") else "no study"
-            table.append([name, mark, study, feature.get("reason", "")])
-        self.feasibility_html.value = "<b>Feasibility</b>" + html_table(
-            ["AOI", "feasible", "study", "reason"], table, "gn-feasibility-rows"
-        )
+        self.feasibility_html.value = feasibility_table(answer, rows, self.drawer.records)
 
     def _apply_opportunities(self, answer: dict[str, Any]) -> None:
         self.opportunities = answer
         features = answer.get("features") or []
         self.passes_layer.data = {"type": "FeatureCollection", "features": features}
-        table = [
-            [
-                short_time(f["properties"].get("datetime")),
-                f["properties"].get("satellite"),
-                f"{float(f['properties'].get('offNadirDeg', 0.0)):.1f}°",
-                f["properties"].get("direction"),
-                f["properties"].get("featureIndex"),
-            ]
-            for f in sorted(features, key=lambda f: str(f.get("properties", {}).get("datetime")))[
-                :50
-            ]
-        ]
-        head = f"<b>Predicted passes: {len(features)}</b>"
-        self.passes_html.value = head + (
-            html_table(
-                ["time", "satellite", "off-nadir", "direction", "AOI"], table, "gn-passes-rows"
-            )
-            if table
-            else " <i>(none predicted: manual-feasibility sensor or no access)</i>"
-        )
+        self.passes_html.value = passes_table(features)
 
     # --- placement -------------------------------------------------------------------
 

@@ -1,0 +1,82 @@
+"""Request-body validation against the sandbox's own OpenAPI schemas.
+
+Pydantic (the contract models) validates first, in lax mode, and gives its familiar
+errors; the JSON Schema of ``/openapi.json`` is then checked too, so the server rejects
+exactly what its document says is invalid (strings where numbers belong, patterns,
+enums, bounds, ``minItems``) and a conformance tester finds no gap between the two.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from geopera_nb.contract import OPERATIONS
+
+from .errors import Invalid
+
+if TYPE_CHECKING:
+    from .backend import Backend
+
+_MAX_ERRORS = 20
+
+
+class BodySchemas:
+    """Per-operation JSON Schema validators, built on first use from the OpenAPI document.
+
+    Parameters
+    ----------
+    backend
+        The server (its catalogue fills the ``dataProduct`` enums).
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._validators: dict[str, Any] | None = None
+        self.document: dict[str, Any] | None = None
+
+    def _build(self) -> dict[str, Any]:
+        from .openapi import build_openapi
+
+        products = self._backend.catalogue.products
+        ids = {"all": list(products),
+               "tasking": [k for k, v in products.items() if v.get("kind") == "tasking"]}
+        doc = build_openapi(products=ids)
+        self.document = doc
+        out: dict[str, Any] = {}
+        for op in OPERATIONS:
+            content = doc["paths"][op.op_path]["post"]["requestBody"]["content"]
+            schema = content["application/json"]["schema"]
+            root = {**schema, "components": doc["components"]}
+            out[op.id] = jsonschema.Draft202012Validator(root)
+        return out
+
+    def validators(self) -> dict[str, Any]:
+        """Operation id -> validator."""
+        if self._validators is None:
+            with self._lock:
+                if self._validators is None:
+                    self._validators = self._build()
+        return self._validators
+
+    def check(self, operation_id: str, body: Any) -> None:
+        """Raise a 422 :class:`~.errors.Invalid` when ``body`` breaks the documented schema."""
+        validator = self.validators()[operation_id]
+        errors = []
+        for err in validator.iter_errors(body):
+            loc: list[str | int] = ["body", *err.absolute_path]
+            if err.validator == "required" and isinstance(err.instance, dict):
+                missing = [k for k in err.validator_value if k not in err.instance]
+                loc += missing[:1]
+            elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+                allowed = set(err.schema.get("properties", {}))
+                loc += [k for k in err.instance if k not in allowed][:1]
+            errors.append({"loc": loc, "msg": err.message[:500],
+                           "type": f"value_error.{err.validator}"})
+            if len(errors) >= _MAX_ERRORS:
+                break
+        if errors:
+            raise Invalid(errors)
