@@ -201,8 +201,12 @@ def summarise(account: Account, summary: Summary) -> None:
 
 
 def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = (DEFAULT_NOTEBOOK,), *,
-                 seed: int = 0, echo: Callable[[str], None] | None = None) -> Summary:
+                 seed: int = 0, cell_timeout: int = 900,
+                 echo: Callable[[str], None] | None = None) -> Summary:
     """Run ``notebooks`` headless against the account (or a fresh sandbox); see module doc.
+
+    ``cell_timeout`` bounds each cell (seconds): on the sandbox every wait is a clock
+    move, so a cell that takes minutes is a bug, not a slow satellite.
 
     Raises ``nbclient.exceptions.CellExecutionError`` when a cell fails, and
     ``FileNotFoundError`` when the notebook did not write ``coverage.gpkg``.
@@ -220,7 +224,7 @@ def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = (DEFAULT_NOTEB
         env = {**account.env(), "GEOPERA_NB_OUT": str(out_dir)}
         for source in sources:
             say(f"running {source.name} on {where} ...")
-            ipynb_path, html_path = execute_notebook(source, out_dir, env)
+            ipynb_path, html_path = execute_notebook(source, out_dir, env, timeout=cell_timeout)
             summary.outputs += [html_path, ipynb_path]
         gpkg = out_dir / "coverage.gpkg"
         if any(s.name == DEFAULT_NOTEBOOK for s in sources) and not gpkg.exists():

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_harness import CHROMIUM, CHROMIUM_ARGS, LabPage
 
 from geopera_nb.cli.lab import JupyterLabProcess, api_env
+
+from .e2e_harness import CHROMIUM, CHROMIUM_ARGS, LabPage
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

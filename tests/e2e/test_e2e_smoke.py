@@ -7,7 +7,8 @@ not the toolkit's widgets.
 from __future__ import annotations
 
 import pytest
-from e2e_harness import LabPage
+
+from .e2e_harness import LabPage
 
 pytestmark = pytest.mark.e2e
 

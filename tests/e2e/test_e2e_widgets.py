@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_harness import LabPage, record_timing
-from e2e_orders import drive_to_fulfilment, pick_sensor, place_tasking, wait_for_study
+
+from .e2e_harness import LabPage, record_timing
+from .e2e_orders import drive_to_fulfilment, pick_sensor, place_tasking, wait_for_study
 
 pytestmark = pytest.mark.e2e
 

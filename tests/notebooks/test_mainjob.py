@@ -109,14 +109,15 @@ def test_a_failing_cell_fails_the_job_and_keeps_the_executed_html(tmp_path: Path
     assert "ZeroDivisionError" in (out / "broken.html").read_text()
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(600)
 @pytest.mark.usefixtures("no_account")
 def test_the_readme_main_job_on_the_tasking_notebook(tmp_path: Path) -> None:
     if not (REPO / "notebooks" / DEFAULT_NOTEBOOK).exists():
         pytest.skip(f"notebooks/{DEFAULT_NOTEBOOK} is not written yet")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "geopera_nb.cli.main", "demo", "--out", str(out)],
-                         cwd=REPO, capture_output=True, text=True, timeout=900)
+    run = subprocess.run([sys.executable, "-m", "geopera_nb.cli.main", "demo", "--out", str(out),
+                          "--cell-timeout", "120"],
+                         cwd=REPO, capture_output=True, text=True, timeout=540)
     assert run.returncode == 0, run.stderr[-3000:]
     assert (out / "coverage.gpkg").stat().st_size > 0
     assert (out / "02-tasking.html").exists()

@@ -94,6 +94,15 @@ class MoneyMachine(RuleBasedStateMachine):
             self.admin.http.get("/sandbox/clock").json()["now"].replace("Z", "+00:00"))
         return (now + timedelta(hours=6)).strftime(FMT), (now + timedelta(days=12)).strftime(FMT)
 
+    def pending(self, org: str, kind: str) -> tuple[str, list[dict[str, Any]]]:
+        """Pending decisions of ``kind`` for ``org``, else for the other org."""
+        for name in (org, *[n for n in ORG_NAMES if n != org]):
+            items = self.apis[name].ok("orders.tasking.decisions.pending",
+                                       {"kinds": kind, "size": 50})["content"]
+            if items:
+                return name, items
+        return org, []
+
     def assert_no_money_moved(self, name: str, before: Ledger, what: str) -> None:
         after = self.ledger(name)
         assert after == before, f"{what} moved money: {before} -> {after}"
@@ -201,11 +210,10 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(org=st.sampled_from(ORG_NAMES), pick=st.integers(0, 10_000))
     def feasibility_decide(self, org: str, pick: int) -> None:
-        api = self.apis[org]
-        pending = api.ok("orders.tasking.decisions.pending",
-                         {"kinds": "feasibility", "size": 50})["content"]
+        org, pending = self.pending(org, "feasibility")
         if not pending:
             return
+        api = self.apis[org]
         study = pending[pick % len(pending)]
         order = api.ok("orders.get", {"order_id": study["orderId"]})
         option = study["options"][pick % len(study["options"])]
@@ -236,11 +244,10 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(org=st.sampled_from(ORG_NAMES), pick=st.integers(0, 10_000),
           decision=st.sampled_from(["ACCEPTED", "ACCEPTED", "REJECTED"]))
     def quotation_decide(self, org: str, pick: int, decision: str) -> None:
-        api = self.apis[org]
-        pending = api.ok("orders.tasking.decisions.pending",
-                         {"kinds": "quotation", "size": 50})["content"]
+        org, pending = self.pending(org, "quotation")
         if not pending:
             return
+        api = self.apis[org]
         quotation = pending[pick % len(pending)]
         order = api.ok("orders.get", {"order_id": quotation["orderId"]})
         held = order["credits"]["reserved"]

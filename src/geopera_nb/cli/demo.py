@@ -22,14 +22,16 @@ from geopera_nb.mainjob import DEFAULT_NOTEBOOK, run_main_job
               help="Notebook to run: a path, or a name in notebooks/ (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the embedded sandbox (ignored for a real account).")
-def command(out_dir: Path, notebooks: tuple[str, ...], seed: int) -> None:
+@click.option("--cell-timeout", type=int, default=900, show_default=True,
+              help="Seconds one notebook cell may take.")
+def command(out_dir: Path, notebooks: tuple[str, ...], seed: int, cell_timeout: int) -> None:
     """Run the main job: the tasking notebook on the sandbox, coverage.gpkg out."""
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     try:
-        summary = run_main_job(out_dir, notebooks, seed=seed,
+        summary = run_main_job(out_dir, notebooks, seed=seed, cell_timeout=cell_timeout,
                                echo=lambda line: click.echo(line, err=True))
-    except CellExecutionError as exc:
+    except (CellExecutionError, CellTimeoutError) as exc:
         raise click.ClickException(
             f"a notebook cell failed (executed copy in {out_dir}/):\n{exc}") from exc
     click.echo(summary.render())
