@@ -19,15 +19,48 @@ __version__ = "0.1.0"
 
 # name -> module that defines it (imported lazily on first attribute access)
 _LAZY: dict[str, str] = {
+    # client
     "Client": "geopera_nb.client",
     "AsyncClient": "geopera_nb.client",
     "RetryPolicy": "geopera_nb.client",
     "connect": "geopera_nb.client",
     "GeoperaError": "geopera_nb.errors",
+    # sub-packages
     "errors": "geopera_nb.errors",
-    "sandbox": "geopera_nb.sandbox",
     "contract": "geopera_nb.contract",
+    "sandbox": "geopera_nb.sandbox",
+    "frames": "geopera_nb.frames",
+    "export": "geopera_nb.export",
+    "widgets": "geopera_nb.widgets",
     "OPERATIONS": "geopera_nb.contract",
+    # frames (geopandas)
+    "orders_frame": "geopera_nb.frames",
+    "coverage_frame": "geopera_nb.frames",
+    "coverage_groups_frame": "geopera_nb.frames",
+    "assets_frame": "geopera_nb.frames",
+    "studies_frame": "geopera_nb.frames",
+    "quotations_frame": "geopera_nb.frames",
+    "decisions_frame": "geopera_nb.frames",
+    "opportunities_frame": "geopera_nb.frames",
+    "sensors_frame": "geopera_nb.frames",
+    "templates_frame": "geopera_nb.frames",
+    "catalog_frame": "geopera_nb.frames",
+    "tasking_estimate_frame": "geopera_nb.frames",
+    "archive_estimate_frame": "geopera_nb.frames",
+    "estimate_frame": "geopera_nb.frames",
+    "to_stac": "geopera_nb.frames",
+    # export
+    "export_coverage": "geopera_nb.export",
+    "export_frames": "geopera_nb.export",
+    "download_assets": "geopera_nb.export",
+    # widgets (ipyleaflet)
+    "AOIDrawer": "geopera_nb.widgets",
+    "TaskingPlanner": "geopera_nb.widgets",
+    "DecisionInbox": "geopera_nb.widgets",
+    "CoverageMap": "geopera_nb.widgets",
+    "OrderBrowser": "geopera_nb.widgets",
+    "ArchiveCart": "geopera_nb.widgets",
+    "make_map": "geopera_nb.widgets",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

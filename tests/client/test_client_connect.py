@@ -25,7 +25,9 @@ class FakeSandbox:
         return types.SimpleNamespace(api_key="gpra_sandbox_0123456789abcd")
 
     def client(self, org: Any) -> Client:
-        return Client(api_key=org.api_key, base_url=self.url)
+        client = Client(api_key=org.api_key, base_url=self.url)
+        client.sandbox = self  # as geopera_nb.sandbox's handles do
+        return client
 
     def stop(self) -> None:
         self.stopped = True

@@ -20,7 +20,7 @@ from .retry import RetryPolicy
 from .secret import Secret
 from .streams import NDJSONReader
 from .transport import DEFAULT_TIMEOUT, NDJSON, AsyncTransport, TimeoutLike
-from .waiting import Until, Waiter
+from .waiting import SandboxTime, Until, Waiter
 
 __all__ = ["AsyncClient"]
 
@@ -248,9 +248,15 @@ class AsyncClient(ClientBase):
         poll: float = 2.0,
         on_progress: Callable[[dict[str, Any]], Any] | None = None,
         progress: bool = True,
+        sandbox_step: float = 3600.0,
     ) -> dict[str, Any]:
         """Async :meth:`geopera_nb.client.Client.wait_for` (cancellation propagates)."""
-        waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=self._clock)
+        sandbox_time: SandboxTime | None = None
+        clock = self._clock
+        if self.sandbox is not None:
+            sandbox_time = await asyncio.to_thread(SandboxTime, self.sandbox)
+            clock, poll = sandbox_time.clock, sandbox_step
+        waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=clock)
         bar = waiter.progress_bar(progress)
         try:
             while True:
@@ -258,7 +264,10 @@ class AsyncClient(ClientBase):
                 waiter.report(bar, order, on_progress)
                 if waiter.done(order):
                     return order
-                await self._transport.sleep(waiter.next_sleep())
+                if sandbox_time is not None:
+                    await asyncio.to_thread(sandbox_time.sleep, waiter.next_sleep())
+                else:
+                    await self._transport.sleep(waiter.next_sleep())
         finally:
             if bar is not None:
                 bar.close()

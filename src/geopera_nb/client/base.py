@@ -39,6 +39,10 @@ class ClientBase:
             api_key, token=token, base_url=base_url, profile=profile)
         self._auth: Auth = auth_for(self._credentials, oidc=oidc)
         self._clock = clock or time.monotonic
+        #: The Geopera sandbox behind this client (its admin handle), or ``None`` for a
+        #: real account. When set, ``wait_for`` moves the sandbox clock instead of
+        #: sleeping, so workflows that take days on a real account run in seconds.
+        self.sandbox: Any = None
 
     @property
     def base_url(self) -> str:

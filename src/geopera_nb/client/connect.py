@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from .credentials import find_credentials
@@ -35,6 +36,9 @@ def connect(
     ``sandbox=True``) an embedded sandbox starts on loopback
     (``geopera_nb.sandbox.start(seed=seed)``), a demo organisation with ``credits`` is
     created, and the client is logged in as it; closing the client stops the sandbox.
+    ``client.sandbox`` is then the sandbox's handle (also when
+    ``GEOPERA_SANDBOX_ADMIN_TOKEN`` names the admin token of a sandbox run elsewhere),
+    else ``None``.
 
     Parameters
     ----------
@@ -56,16 +60,24 @@ def connect(
     if sandbox is not True:
         creds = find_credentials(profile=profile)
         if creds is not None or sandbox is False:
-            return Client(profile=profile, **client_kwargs)
-    sandbox_module: Any = importlib.import_module("geopera_nb.sandbox")
+            account = Client(profile=profile, **client_kwargs)
+            admin_token = os.environ.get("GEOPERA_SANDBOX_ADMIN_TOKEN")
+            if admin_token:  # a sandbox run elsewhere: its clock is ours to move
+                account.sandbox = _sandbox_module().attach(account.base_url, admin_token)
+                account._on_close.append(account.sandbox.stop)
+            return account
+    sandbox_module = _sandbox_module()
     handle = sandbox_module.start(seed=seed)
     try:
         org = handle.create_org(name=org_name, credits=credits)
-        client: Client = handle.client(org, **client_kwargs) if client_kwargs else handle.client(
-            org)
+        client: Client = handle.client(org, **client_kwargs)
     except BaseException:
         handle.stop()
         raise
     client._on_close.append(handle.stop)
-    client.sandbox = handle  # type: ignore[attr-defined]
     return client
+
+
+def _sandbox_module() -> Any:
+    # imported lazily: the sandbox server (FastAPI, sgp4...) is heavy and optional here
+    return importlib.import_module("geopera_nb.sandbox")

@@ -19,7 +19,7 @@ from .retry import RetryPolicy
 from .secret import Secret
 from .streams import NDJSONReader
 from .transport import DEFAULT_TIMEOUT, NDJSON, SyncTransport, TimeoutLike
-from .waiting import Until, Waiter
+from .waiting import SandboxTime, Until, Waiter
 
 __all__ = ["Client"]
 
@@ -274,6 +274,7 @@ class Client(ClientBase):
         poll: float = 2.0,
         on_progress: Callable[[dict[str, Any]], Any] | None = None,
         progress: bool = True,
+        sandbox_step: float = 3600.0,
     ) -> dict[str, Any]:
         """Poll an order until it reaches ``until``; bounded, shown, interruptible.
 
@@ -291,6 +292,9 @@ class Client(ClientBase):
             Called with the order after every poll.
         progress
             Show a tqdm progress display.
+        sandbox_step
+            On a sandbox (``self.sandbox`` set): sandbox seconds the clock moves between
+            polls (``timeout`` then counts sandbox seconds too).
 
         Returns
         -------
@@ -308,7 +312,12 @@ class Client(ClientBase):
         --------
         >>> order = client.wait_for(order_id, until=("FULFILLED",), timeout=60)  # doctest: +SKIP
         """
-        waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=self._clock)
+        sleep: Callable[[float], Any] = self._transport.sleep
+        clock = self._clock
+        if self.sandbox is not None:
+            sandbox_time = SandboxTime(self.sandbox)
+            sleep, clock, poll = sandbox_time.sleep, sandbox_time.clock, sandbox_step
+        waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=clock)
         bar = waiter.progress_bar(progress)
         try:
             while True:
@@ -316,7 +325,7 @@ class Client(ClientBase):
                 waiter.report(bar, order, on_progress)
                 if waiter.done(order):
                     return order
-                self._transport.sleep(waiter.next_sleep())
+                sleep(waiter.next_sleep())
         finally:
             if bar is not None:
                 bar.close()

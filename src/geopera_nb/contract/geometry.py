@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,31 @@ class AOI:
 # --- areas ------------------------------------------------------------------------------
 
 
+def _ring_area_m2(ring: BaseGeometry) -> float:
+    """Signed geodesic area (m2) of one ring, CCW positive (what ``Geod`` gives for ``ring.xy``)."""
+    xy = shapely.get_coordinates(ring)
+    area, _ = _GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+    return float(area)
+
+
+def _polygon_area_m2(poly: Polygon) -> float:
+    """Absolute geodesic area (m2) of one polygon: CCW shell plus CW holes.
+
+    Bit for bit what ``Geod.geometry_area_perimeter(orient(poly))`` answers, without its
+    per-vertex ``array.array`` copies (``ring.xy``): the same coordinates, in the same
+    order, go to the same ``polygon_area_perimeter``.
+    """
+    return _oriented_polygon_area_m2(orient(poly, sign=1.0))
+
+
+def _oriented_polygon_area_m2(poly: Polygon) -> float:
+    """:func:`_polygon_area_m2` of a polygon already oriented (CCW shell, CW holes)."""
+    total = _ring_area_m2(poly.exterior)
+    for hole in poly.interiors:
+        total += _ring_area_m2(hole)
+    return abs(total)
+
+
 def geodesic_area_km2(geom: BaseGeometry) -> float:
     """Geodesic area in km2 on the WGS84 ellipsoid (absolute, any winding).
 
@@ -113,16 +139,20 @@ def geodesic_area_km2(geom: BaseGeometry) -> float:
     >>> round(geodesic_area_km2(box(0, 0, 1, 1)), 1)
     12308.8
     """
+    return _area_m2(geom) / 1e6
+
+
+def _area_m2(geom: BaseGeometry | None) -> float:
     if geom is None or geom.is_empty:
         return 0.0
     total = 0.0
     for part in shapely.get_parts(geom):
         if isinstance(part, Polygon):
-            area, _ = _GEOD.geometry_area_perimeter(orient(part, sign=1.0))
-            total += abs(area)
+            if not part.is_empty:
+                total += _polygon_area_m2(part)
         elif isinstance(part, MultiPolygon | shapely.GeometryCollection):
-            total += geodesic_area_km2(part)
-    return total / 1e6
+            total += _area_m2(part)  # (km2 was once added to m2 here; nested parts count)
+    return total
 
 
 def geodesic_areas_km2(geoms: np.ndarray | Sequence[BaseGeometry]) -> np.ndarray:
@@ -233,6 +263,11 @@ class _Collector:
         if self._count <= _MAX_PROBLEMS_PER_FEATURE:
             self.problems.append(GeometryProblem(loc, msg))
 
+    @property
+    def full(self) -> bool:
+        """Whether further problems would be dropped (the per-feature cap is reached)."""
+        return self._count >= _MAX_PROBLEMS_PER_FEATURE
+
 
 def _number(v: object) -> float | str:
     """A finite float, or the reason the value is not one."""
@@ -249,10 +284,81 @@ def _number(v: object) -> float | str:
     return f
 
 
-def _ring(raw: object, loc: Loc, out: _Collector) -> list[tuple[float, float]] | None:
+#: Python types a coordinate may have on the vectorised path (exact types: ``bool`` is an
+#: ``int`` subclass and must take the per-value path, which rejects it).
+_PLAIN_NUMBERS = frozenset((float, int))
+_POSITION_LENGTHS = (frozenset((2,)), frozenset((3,)))
+
+
+def _ring(raw: object, loc: Loc, out: _Collector) -> np.ndarray | None:
+    """Check one linear ring; answer its ``(n, 2)`` lon/lat array, or ``None`` if rejected.
+
+    Problems go to ``out`` in position order, exactly as :func:`_ring_scalar` reports
+    them. A ring of plain JSON numbers (every position a list of 2, or every position a
+    list of 3, ``int``/``float`` values) is checked with numpy over the whole coordinate
+    array; anything else (strings, booleans, nested arrays, mixed position lengths, ints
+    too large for a float, subclasses) takes the per-value path.
+    """
     if not isinstance(raw, list):
         out.add(loc, "ring must be an array of positions")
         return None
+    arr = _plain_coordinates(raw)
+    if arr is None:
+        return _ring_scalar(raw, loc, out)
+    n = arr.shape[0]
+    if n < 4:
+        out.add(loc, f"ring has {n} positions; a linear ring needs at least 4")
+    finite = np.isfinite(arr)
+    # _number's order per value: not finite, then huge; the first bad value of a position wins
+    code = np.where(finite, np.where(np.abs(arr) > 1e6, 2, 0), 1)
+    bad_number = code.any(axis=1)
+    lon, lat = arr[:, 0], arr[:, 1]
+    bad_lon = ~bad_number & ~((lon >= -180.0) & (lon <= 180.0))
+    bad_lat = ~bad_number & ~((lat >= -90.0) & (lat <= 90.0))
+    bad = np.flatnonzero(bad_number | bad_lon | bad_lat)
+    if bad.size:
+        first = (code[bad] != 0).argmax(axis=1)  # the first bad value of each position
+        for j, k in zip(bad.tolist(), first.tolist(), strict=True):
+            ploc = (*loc, j)
+            if bad_number[j]:
+                out.add(ploc, _NUMBER_PROBLEMS[int(code[j, k])])
+                continue
+            if bad_lon[j]:
+                out.add(ploc, f"longitude {float(lon[j])} is outside [-180, 180]")
+            if bad_lat[j]:
+                out.add(ploc, f"latitude {float(lat[j])} is outside [-90, 90]")
+            if out.full:
+                break  # further problems are not reported (the per-feature cap)
+        return None
+    pts = arr[:, :2] if arr.shape[1] == 3 else arr
+    if n >= 2 and (pts[0, 0] != pts[-1, 0] or pts[0, 1] != pts[-1, 1]):
+        out.add(loc, "ring is not closed (first and last positions differ)")
+        return None
+    return np.ascontiguousarray(pts) if n >= 4 else None
+
+
+_NUMBER_PROBLEMS = {1: "coordinate is not a finite number", 2: "coordinate is a huge number"}
+
+
+def _plain_coordinates(raw: list[Any]) -> np.ndarray | None:
+    """``raw`` as an ``(n, 2|3)`` float array when it is a ring of plain numbers, else None.
+
+    The type checks run at C speed (``set(map(type, ...))``), not per value in Python.
+    """
+    if not raw or set(map(type, raw)) != {list}:
+        return None
+    if set(map(len, raw)) not in _POSITION_LENGTHS:
+        return None
+    if not set(map(type, chain.from_iterable(raw))) <= _PLAIN_NUMBERS:
+        return None
+    try:
+        return np.array(raw, dtype=np.float64)
+    except (OverflowError, ValueError, TypeError):  # an int beyond float range: per value
+        return None
+
+
+def _ring_scalar(raw: list[Any], loc: Loc, out: _Collector) -> np.ndarray | None:
+    """The per-value ring check (any JSON value); the reference :func:`_ring` matches."""
     if len(raw) < 4:
         out.add(loc, f"ring has {len(raw)} positions; a linear ring needs at least 4")
     ok = True
@@ -282,7 +388,7 @@ def _ring(raw: object, loc: Loc, out: _Collector) -> list[tuple[float, float]] |
     if len(pts) >= 2 and pts[0] != pts[-1]:
         out.add(loc, "ring is not closed (first and last positions differ)")
         return None
-    return pts if len(pts) >= 4 else None
+    return np.asarray(pts, dtype=np.float64) if len(pts) >= 4 else None
 
 
 def _count_positions(coords: object, depth: int) -> int:
@@ -297,7 +403,7 @@ def _count_positions(coords: object, depth: int) -> int:
 # --- antimeridian -----------------------------------------------------------------------
 
 
-def _unwrap(ring: list[tuple[float, float]]) -> tuple[np.ndarray, bool]:
+def _unwrap(ring: np.ndarray) -> tuple[np.ndarray, bool]:
     """Longitudes made continuous (jumps > 180 deg undone); and whether any jump occurred."""
     arr = np.asarray(ring, dtype=np.float64)
     d = np.diff(arr[:, 0])
@@ -354,6 +460,14 @@ def _polygon(rings_raw: object, loc: Loc, out: _Collector) -> Polygon | None:
 
 
 def _areal(geometry: object, loc: Loc, out: _Collector) -> Polygon | MultiPolygon | None:
+    got = _areal_with_area(geometry, loc, out)
+    return None if got is None else got[0]
+
+
+def _areal_with_area(
+    geometry: object, loc: Loc, out: _Collector
+) -> tuple[Polygon | MultiPolygon, float] | None:
+    """The normalised areal geometry and its geodesic area (km2), or None when rejected."""
     if not isinstance(geometry, dict):
         out.add(loc, "geometry must be a GeoJSON Polygon or MultiPolygon object")
         return None
@@ -402,10 +516,12 @@ def _areal(geometry: object, loc: Loc, out: _Collector) -> Polygon | MultiPolygo
         pieces.extend(q for q in shapely.get_parts(split) if isinstance(q, Polygon))
     pieces = [orient(p, sign=1.0) for p in pieces]
     result = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
-    if geodesic_area_km2(result) < MIN_AREA_KM2:
+    # == geodesic_area_km2(result), computed once here and kept on the AOI
+    area_km2 = sum(_oriented_polygon_area_m2(p) for p in pieces) / 1e6
+    if area_km2 < MIN_AREA_KM2:
         out.add(cloc, "geometry has (nearly) zero area (under 1 m2)")
         return None
-    return result
+    return result, area_km2
 
 
 # --- public entry points ----------------------------------------------------------------
@@ -458,7 +574,7 @@ def _non_areal(geometry: dict[str, Any], loc: Loc, out: _Collector) -> BaseGeome
     lines = [wrapped] if depth <= 1 else wrapped
     if not isinstance(lines, list) or not lines:
         raise GeometryRejected([GeometryProblem(cloc, "geometry is empty")])
-    parsed: list[list[tuple[float, float]]] = []
+    parsed: list[np.ndarray] = []
     for k, line in enumerate(lines):
         if not isinstance(line, list) or not line:
             out.add((*cloc, k), "expected a non-empty array of positions")
@@ -598,15 +714,16 @@ def _feature(feat: object, i: int, floc: Loc, out: _Collector) -> AOI | None:
     if props is not None and not isinstance(props, dict):
         out.add((*floc, "properties"), "properties must be an object or null")
         props = None
-    geom = _areal(feat.get("geometry"), (*floc, "geometry"), out)
-    if geom is None or out.problems:
+    got = _areal_with_area(feat.get("geometry"), (*floc, "geometry"), out)
+    if got is None or out.problems:
         return None
+    geom, area_km2 = got
     props = dict(props or {})
     name = props.get("name")
     return AOI(
         index=i,
         geometry=geom,
-        area_km2=geodesic_area_km2(geom),
+        area_km2=area_km2,
         name=name if isinstance(name, str) else None,
         properties=props,
     )

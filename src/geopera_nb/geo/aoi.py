@@ -40,9 +40,6 @@ from numbers import Real
 from typing import Any, Protocol, runtime_checkable
 
 import orjson
-import shapely
-import shapely.geometry
-from shapely.errors import GEOSException
 from typing_extensions import TypeAliasType
 
 from ..errors import AOIError
@@ -134,6 +131,9 @@ def _check_crs_member(crs: Any, where: str) -> None:
 
 def _check_lonlat(geometry: Mapping[str, Any], where: str) -> None:
     """Refuse coordinates that cannot be lon/lat (a projected CRS passed without it)."""
+    import shapely.geometry  # lazy: ``import geopera_nb.client`` stays light
+    from shapely.errors import GEOSException
+
     try:
         geom = shapely.geometry.shape(geometry)
     except (GEOSException, ValueError, TypeError, IndexError, AttributeError) as exc:
@@ -246,10 +246,12 @@ def _features(obj: Any, where: str) -> list[dict[str, Any]]:
         return _from_mapping(obj, where)
     interface = getattr(obj, "__geo_interface__", None)
     if interface is not None:
-        if isinstance(obj, shapely.Geometry) and obj.is_empty:
-            raise AOIError(f"{where}: the {obj.geom_type} is empty")
+        if getattr(obj, "is_empty", False) is True:  # an empty shapely geometry
+            raise AOIError(f"{where}: the {getattr(obj, 'geom_type', 'geometry')} is empty")
         return _from_mapping(_json_safe(interface), where)
     if _is_bbox(obj):
+        import shapely.geometry
+
         minx, miny, maxx, maxy = (float(v) for v in obj)
         if not (minx < maxx and miny < maxy):
             raise AOIError(f"{where}: a bbox must be (minx, miny, maxx, maxy) with min < max")
@@ -279,6 +281,9 @@ def _from_text(text: str, where: str) -> list[dict[str, Any]]:
         if not isinstance(parsed, dict):
             raise AOIError(f"{where}: GeoJSON text must hold an object")
         return _from_mapping(parsed, where)
+    import shapely
+    from shapely.errors import GEOSException
+
     try:
         geom = shapely.from_wkt(stripped)
     except (GEOSException, ValueError) as exc:
@@ -362,6 +367,7 @@ def geodesic_area_km2(obj: Any) -> float:
     >>> round(geodesic_area_km2((0.0, 0.0, 1.0, 1.0)))
     12309
     """
+    import shapely.geometry
     from pyproj import Geod
 
     geod = Geod(ellps="WGS84")

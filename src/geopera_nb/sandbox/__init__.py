@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["Org", "Sandbox", "SpawnedSandbox", "spawn", "start"]
+__all__ = ["Org", "RemoteSandbox", "Sandbox", "SpawnedSandbox", "attach", "spawn", "start"]
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,17 @@ class _Handle:
         """A ``geopera_nb.Client`` logged in as ``org``."""
         from geopera_nb.client import Client
 
-        return Client(api_key=org.api_key, base_url=self.url, **kwargs)
+        client = Client(api_key=org.api_key, base_url=self.url, **kwargs)
+        client.sandbox = self
+        return client
 
     def async_client(self, org: Org, **kwargs: Any) -> Any:
         """A ``geopera_nb.AsyncClient`` logged in as ``org``."""
         from geopera_nb.client import AsyncClient
 
-        return AsyncClient(api_key=org.api_key, base_url=self.url, **kwargs)
+        client = AsyncClient(api_key=org.api_key, base_url=self.url, **kwargs)
+        client.sandbox = self
+        return client
 
     def stop(self) -> None:  # pragma: no cover - overridden
         """Stop the server."""
@@ -134,6 +138,29 @@ class _Handle:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+class RemoteSandbox(_Handle):
+    """The admin handle of a sandbox someone else runs (``stop`` leaves it running)."""
+
+    def stop(self) -> None:
+        """Close the admin connection; the server keeps running."""
+        self._http.close()
+
+
+def attach(url: str, admin_token: str) -> RemoteSandbox:
+    """The admin handle of a sandbox already running at ``url``.
+
+    ``gn.connect()`` uses it when ``GEOPERA_SANDBOX_ADMIN_TOKEN`` is set beside
+    ``GEOPERA_API_URL``, so notebooks run over HTTP can still move the sandbox clock.
+
+    Examples
+    --------
+    >>> handle = attach("http://127.0.0.1:8765", "admin-token")  # doctest: +SKIP
+    >>> handle.advance(hours=1)  # doctest: +SKIP
+    '2026-12-01T01:00:00.000Z'
+    """
+    return RemoteSandbox(url.rstrip("/"), admin_token, Path("."))
 
 
 def _org_id(org: Org | str) -> str:

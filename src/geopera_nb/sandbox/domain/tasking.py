@@ -33,6 +33,7 @@ __all__ = [
     "normalise_tasking_group",
     "parse_window",
     "resolve_sensor",
+    "union_area",
 ]
 
 #: Price factors of the priorities (api-shapes).
@@ -148,6 +149,28 @@ def parse_window(
     return start, end
 
 
+def union_area(
+    geoms: list[Polygon | MultiPolygon], areas_km2: list[float]
+) -> tuple[Polygon | MultiPolygon, float]:
+    """The union of AOI geometries and its geodesic area (km2; overlaps counted once).
+
+    ``areas_km2`` are the geometries' own areas (computed once when they were parsed):
+    when the union is the single geometry unchanged (same vertices, same order) its area
+    is reused instead of running the geodesic area (~1 ms per 1,000 vertices) again.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> u, a = union_area([box(0, 0, 1, 1)], [12308.8])
+    >>> u.equals(box(0, 0, 1, 1)), a
+    (True, 12308.8)
+    """
+    union = polygonal(shapely.union_all(geoms))
+    if len(geoms) == 1 and shapely.equals_exact(union, geoms[0], tolerance=0.0):
+        return union, float(areas_km2[0])
+    return union, geodesic_area_km2(union)
+
+
 def _number(group: dict[str, Any], key: str, loc: Loc, hi: float) -> float | None:
     v = group.get(key)
     if v is None:
@@ -213,8 +236,7 @@ def normalise_tasking_group(
     tags = group.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise DomainError(422, (*loc, "tags"), "tags must be an array of strings")
-    union = polygonal(shapely.union_all([a.geometry for a in aois]))
-    area = geodesic_area_km2(union)
+    union, area = union_area([a.geometry for a in aois], [a.area_km2 for a in aois])
     if area > sensor["maxKm2"]:
         raise DomainError(
             422,

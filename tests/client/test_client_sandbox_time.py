@@ -1,0 +1,66 @@
+"""``wait_for`` on a sandbox moves the sandbox clock instead of sleeping."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+import geopera_nb as gn
+from geopera_nb.errors import WaitTimeoutError
+
+
+@pytest.fixture()
+def fresh_sandbox() -> Any:
+    with gn.sandbox.start(seed=0) as sb:
+        yield sb
+
+
+def _place_archive(client: Any) -> str:
+    capture = next(client.iter_catalog(max_items=1))
+    placed = client.orders.archive.place(captures=[{"id": capture["id"]}])
+    return str(placed["results"][0]["id"])
+
+
+def test_wait_for_advances_the_sandbox_clock(fresh_sandbox: Any) -> None:
+    org = fresh_sandbox.create_org(name="t", credits=10_000_000)
+    client = fresh_sandbox.client(org)
+    assert client.sandbox is fresh_sandbox
+    order_id = _place_archive(client)
+    before = fresh_sandbox.now()
+    started = time.monotonic()
+    order = client.wait_for(order_id, until=("FULFILLED",), timeout=86_400, progress=False)
+    assert order["status"] == "FULFILLED"
+    assert time.monotonic() - started < 30  # sandbox hours, not wall-clock hours
+    assert fresh_sandbox.now() > before
+
+
+def test_wait_for_timeout_counts_sandbox_time(fresh_sandbox: Any) -> None:
+    org = fresh_sandbox.create_org(name="t", credits=10_000_000)
+    client = fresh_sandbox.client(org)
+    order_id = _place_archive(client)
+    with pytest.raises(WaitTimeoutError):
+        client.wait_for(order_id, until=("FAILED",), timeout=1800, sandbox_step=600,
+                        progress=False)
+
+
+def test_connect_attaches_a_remote_sandbox(fresh_sandbox: Any, monkeypatch: Any) -> None:
+    org = fresh_sandbox.create_org(name="t", credits=1000)
+    monkeypatch.setenv("GEOPERA_API_URL", fresh_sandbox.url)
+    monkeypatch.setenv("GEOPERA_API_TOKEN", org.api_key)
+    monkeypatch.setenv("GEOPERA_SANDBOX_ADMIN_TOKEN", fresh_sandbox.admin_token)
+    with gn.connect() as client:
+        assert client.sandbox is not None
+        assert client.sandbox.now() == fresh_sandbox.now()
+    monkeypatch.delenv("GEOPERA_SANDBOX_ADMIN_TOKEN")
+    with gn.connect() as client:
+        assert client.sandbox is None
+
+
+async def test_async_wait_for_on_sandbox(fresh_sandbox: Any) -> None:
+    org = fresh_sandbox.create_org(name="t", credits=10_000_000)
+    order_id = _place_archive(fresh_sandbox.client(org))
+    async with fresh_sandbox.async_client(org) as aclient:
+        order = await aclient.wait_for(order_id, timeout=86_400, progress=False)
+    assert order["status"] == "FULFILLED"
