@@ -209,3 +209,35 @@ def test_empty_sort_is_rejected_as_documented(
     r = httpx.post(f"{rel_sandbox.url}/v1/op/orders.list", json={"sort": ""}, timeout=30,
                    headers={"Authorization": f"Bearer {conformance_orgs['A'].api_key}"})
     assert r.status_code == 422, (r.status_code, r.text[:200])
+
+
+def test_use_after_free_template_and_cancelled_order(
+    rel_sandbox: SandboxHandle, conformance_orgs: dict[str, OrgCreds]
+) -> None:
+    """The document has no links, so schemathesis' use-after-free has nothing to chain:
+    the two deletions of this API, checked by hand (soft-deleted template -> 410 and gone
+    from the list; cancelled order -> cancel again 409, still readable)."""
+    from reliability_support import OrgApi, centroid_of, feature_collection, new_key, square
+
+    with OrgApi(rel_sandbox.url, conformance_orgs["A"]) as api:
+        saved = api.ok("orders.tasking.templates.save", {
+            "name": "uaf", "resolution": "0.3", "sensor": "geo-owl-30",
+            "capture_frequency": "once", "datum": "WGS84", "file_format": "GeoTIFF"})
+        deleted = api.ok("orders.tasking.templates.delete", {"template_id": saved["id"]})
+        assert deleted == {"template_id": saved["id"], "deleted": True}
+        again = api.post("orders.tasking.templates.delete", {"template_id": saved["id"]})
+        assert again.status_code == 410, again.text
+        listed = api.ok("orders.tasking.templates.list", {})["templates"]
+        assert saved["id"] not in {t["id"] for t in listed}
+
+        capture = api.ok("catalog.search", {"host_name": "geopera", "limit": 1})["features"][0]
+        lon, lat = centroid_of(capture["geometry"])
+        placed = api.ok("orders.archive.place", {"captures": [{
+            "id": capture["id"], "featureCollection": feature_collection(square(lon, lat, 0.01))}]},
+            idempotency_key=new_key())
+        order_id = placed["results"][0]["id"]
+        assert api.ok("orders.cancel", {"order_id": order_id},
+                      idempotency_key=new_key())["status"] == "CANCELED"
+        assert api.post("orders.cancel", {"order_id": order_id},
+                        idempotency_key=new_key()).status_code == 409
+        assert api.ok("orders.get", {"order_id": order_id})["status"] == "CANCELED"

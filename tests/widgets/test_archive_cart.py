@@ -141,3 +141,28 @@ def test_one_drawer_feeds_a_planner_and_a_cart(client: Any, catalog: list[dict[s
     assert planner.estimate is not None, planner.price.value + planner.error
     clipped = cart.estimate["groups"][0]["captures"][0]["areaKm2"]
     assert clipped == pytest.approx(float(drawer.aois.area_km2.iloc[0]), rel=0.01)
+
+
+def test_map_zooms_to_the_captures_and_the_aoi(client: Any, catalog: list[dict[str, Any]]) -> None:
+    cart = ArchiveCart(client, online=False, scheduler=ImmediateScheduler())
+    assert list(cart.map.center) == [0.0, 0.0] and cart.map.zoom == 2
+    picked = catalog[:1]  # one footprint: a few tens of km across
+    cart.set_captures({"type": "FeatureCollection", "features": picked})
+    minx = min(shape(f["geometry"]).bounds[0] for f in picked)
+    miny = min(shape(f["geometry"]).bounds[1] for f in picked)
+    maxx = max(shape(f["geometry"]).bounds[2] for f in picked)
+    maxy = max(shape(f["geometry"]).bounds[3] for f in picked)
+    lat, lon = cart.map.center
+    assert lat == pytest.approx((miny + maxy) / 2) and lon == pytest.approx((minx + maxx) / 2)
+    assert cart.map.zoom > 2
+
+    # a fixed AOI: the map starts on it
+    aoi = box(176.0, -37.05, 176.2, -36.9)
+    fixed = ArchiveCart(client, aoi=aoi, online=False, scheduler=ImmediateScheduler())
+    lat, lon = fixed.map.center
+    assert lat == pytest.approx(-36.975) and lon == pytest.approx(176.1)
+    assert fixed.map.zoom >= 8
+    # no geometry anywhere: the view is left alone
+    empty = ArchiveCart(client, online=False, scheduler=ImmediateScheduler())
+    empty.set_captures([{"type": "Feature", "id": "x", "geometry": None, "properties": {}}])
+    assert list(empty.map.center) == [0.0, 0.0]

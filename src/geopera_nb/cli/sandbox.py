@@ -67,3 +67,63 @@ def serve(host: str, port: int, data_dir: Path, seed: int, admin_token: str | No
     if admin_token is None:
         click.echo(f"admin token: in {data_dir / 'admin-token'}", err=True)
     run(config, host=host, port=port, log_level=log_level, access_log=access_log)
+
+
+def _admin_handle(url: str, data_dir: Path, admin_token: str | None) -> object:
+    """The admin handle of a running sandbox (token from the option, env or DIR/admin-token)."""
+    from geopera_nb.sandbox import attach
+
+    token = admin_token
+    if token is None:
+        token_file = data_dir / "admin-token"
+        if not token_file.is_file():
+            raise click.UsageError(
+                f"no admin token: pass --admin-token, set GEOPERA_SANDBOX_ADMIN_TOKEN, "
+                f"or point --data at the directory of a running sandbox ({token_file} missing)")
+        token = token_file.read_text(encoding="utf-8").strip()
+    return attach(url, token)
+
+
+_URL = click.option("--url", default="http://127.0.0.1:8765", show_default=True,
+                    envvar="GEOPERA_API_URL", help="The running sandbox.")
+_DATA = click.option("--data", "data_dir", default=".sandbox-data", show_default=True,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="The sandbox's data directory (for DIR/admin-token).")
+_TOKEN = click.option("--admin-token", default=None, envvar="GEOPERA_SANDBOX_ADMIN_TOKEN",
+                      help="Admin API token.", show_envvar=True)
+
+
+@command.command(name="org")
+@_URL
+@_DATA
+@_TOKEN
+@click.option("--name", default="Demo", show_default=True, help="Organisation name.")
+@click.option("--credits", default=1_000_000, show_default=True, type=click.IntRange(0),
+              help="Credits granted (100 credits = A$1).")
+def create_org(url: str, data_dir: Path, admin_token: str | None, name: str,
+               credits: int) -> None:
+    """Create an organisation; print shell exports for it (its key is shown only once).
+
+    Then ``eval "$(geopera-nb sandbox org)"`` and the official ``geopera`` CLI, the
+    ``geopera`` SDK and ``gn.connect()`` all use it.
+    """
+    handle: object = _admin_handle(url, data_dir, admin_token)
+    org = handle.create_org(name=name, credits=credits)  # type: ignore[attr-defined]
+    click.echo(f"# org {org.org_id} (workspace {org.workspace_id}), {credits} credits")
+    click.echo(f"export GEOPERA_API_URL={url}")
+    click.echo(f"export GEOPERA_API_TOKEN={org.api_key}")
+
+
+@command.command(name="advance")
+@_URL
+@_DATA
+@_TOKEN
+@click.option("--hours", default=0.0, type=float, help="Hours to move the clock forward.")
+@click.option("--days", default=0.0, type=float, help="Days to move the clock forward.")
+def advance(url: str, data_dir: Path, admin_token: str | None, hours: float,
+            days: float) -> None:
+    """Move the sandbox clock forward (studies, quotations and deliveries follow)."""
+    if hours < 0 or days < 0:
+        raise click.BadParameter("the sandbox clock only moves forward", param_hint="--hours")
+    handle: object = _admin_handle(url, data_dir, admin_token)
+    click.echo(handle.advance(hours=hours, days=days))  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import html
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,13 +19,14 @@ from typing import Any
 import ipyleaflet as L
 import ipywidgets as w
 import traitlets as t
+from shapely.geometry import shape
 
 from ._base import Panel, describe_error
 from ._live import LiveQuery
 from ._render import Raw, html_table, money, short_time
 from ._scheduler import Scheduler
 from .aoi_drawer import AOIDrawer, aoi_features
-from .basemap import make_map
+from .basemap import make_map, zoom_to_bounds
 
 __all__ = ["ArchiveCart"]
 
@@ -44,6 +46,9 @@ def _capture_label(feature: dict[str, Any]) -> str:
 
 class ArchiveCart(Panel):
     """Archive captures (from ``catalog.search`` or any STAC FeatureCollection) in a cart.
+
+    The map zooms to the captures' footprints (and the AOI) whenever the captures are
+    set, and to a fixed ``aoi`` from the start.
 
     The cart's price is the server's ``orders.archive.estimate`` (AOI-clipped per
     capture, ``splitByDate``), refreshed (debounced, stale answers dropped) whenever the
@@ -154,6 +159,8 @@ class ArchiveCart(Panel):
         self.place_button.on_click(self._on_place_click)
         if drawer is not None:
             drawer.observe(self._on_aoi_change, "aois")
+        if self._aoi_features:
+            self.zoom_to_captures()
 
     # --- inputs ----------------------------------------------------------------------
 
@@ -195,6 +202,18 @@ class ArchiveCart(Panel):
             for cid in self.cart
         ]
 
+    def zoom_to_captures(self) -> None:
+        """Centre the map on the captures' footprints and the AOI (whatever is set)."""
+        geometries = [f["geometry"] for f in self.captures if f.get("geometry")]
+        geometries += [f["geometry"] for f in self.aoi_collection()["features"]
+                       if f.get("geometry")]
+        boxes = [shape(g).bounds for g in geometries]
+        boxes = [b for b in boxes if len(b) == 4 and all(math.isfinite(v) for v in b)]
+        if not boxes:
+            return
+        zoom_to_bounds(self.map, (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                  max(b[2] for b in boxes), max(b[3] for b in boxes)))
+
     # --- observers -------------------------------------------------------------------
 
     def _on_captures_change(self, change: dict[str, Any]) -> None:
@@ -210,6 +229,7 @@ class ArchiveCart(Panel):
         }
         known = {str(f.get("id")) for f in features}
         self.cart = [cid for cid in self.cart if cid in known]
+        self.zoom_to_captures()
 
     def _on_list_change(self, change: dict[str, Any]) -> None:
         if list(change["new"]) != self.cart:
