@@ -225,11 +225,9 @@ def test_valid_aoi_is_accepted_by(op: AoiOperation, api: OrgApi, ctx: Context) -
 # --- bad AOIs ---------------------------------------------------------------------------
 
 
-#: Open bugs of docs/NOTES-reliability.md: (operation, case) -> reason of the strict xfail.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("orders.place", "crs_member_on_collection"):
-        "BUG R1: orders.place ignores a crs member on the FeatureCollection and places",
-}
+#: Open bugs of docs/NOTES-reliability.md: (operation, case) -> reason of the strict xfail
+#: (e.g. ``"BUG R1: ..."``). R1 (orders.place ignored a FeatureCollection ``crs``) is fixed.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _geometry_cases() -> list[Any]:

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -311,7 +311,7 @@ def _ring(raw: object, loc: Loc, out: _Collector) -> np.ndarray | None:
     finite = np.isfinite(arr)
     # _number's order per value: not finite, then huge; the first bad value of a position wins
     code = np.where(finite, np.where(np.abs(arr) > 1e6, 2, 0), 1)
-    bad_number = code.any(axis=1)
+    bad_number: np.ndarray = np.asarray(code.any(axis=1), dtype=bool)
     lon, lat = arr[:, 0], arr[:, 1]
     bad_lon = ~bad_number & ~((lon >= -180.0) & (lon <= 180.0))
     bad_lat = ~bad_number & ~((lat >= -90.0) & (lat <= 90.0))

@@ -17,7 +17,7 @@ from typing import Any
 from geopera_nb.contract.geometry import AOI
 
 from .errors import DomainError
-from .orbits import MAX_WINDOW_DAYS, opportunities
+from .orbits import MAX_WINDOW_DAYS, count_passes
 from .tasking import PRIORITY_FACTORS, TaskingRequest, parse_window
 from .util import aud, credits, iso, rng_for, stable_uuid
 
@@ -119,13 +119,13 @@ def check_feasibility(
     auto = sensor["feasibility"] == "auto"
     horizon = min(end, start + timedelta(days=MAX_WINDOW_DAYS))
     features = []
-    # one propagation for every AOI that passed the static rules
+    # one propagation for every AOI that passed the static rules; count_passes finds the
+    # passes opportunities() lists (same model, same count) without sweeping the whole
+    # window at 30 s or drawing their swaths
     eligible = [a for a in aois if not common and a.area_km2 <= sensor["maxKm2"]]
     counts: dict[int, int] = {}
     if auto and eligible:
-        for p in opportunities(sensor, eligible, max(start, now), horizon, max_off_nadir=limit):
-            i = p["properties"]["featureIndex"]
-            counts[i] = counts.get(i, 0) + 1
+        counts = count_passes(sensor, eligible, max(start, now), horizon, max_off_nadir=limit)
     for aoi in aois:
         reasons = list(common)
         if aoi.area_km2 > sensor["maxKm2"]:

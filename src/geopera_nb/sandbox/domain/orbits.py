@@ -277,26 +277,29 @@ def opportunities(
 # --- pass counting (feasibility) --------------------------------------------------------
 #
 # ``opportunities`` samples every 30 s, keeps the local minima of the angle to the target
-# that are close enough, and refines each over +-30 s at 1 s. ``count_passes`` answers
-# how many of those passes there are, without the 30 s sweep over the whole window:
+# that come within the accessible arc plus a slack, and refines each over +-30 s at 1 s.
+# ``count_passes`` finds the same minima without the 30 s sweep of the whole window (the
+# cost of a feasibility check, ~300 ms for 18 days) and without drawing swaths:
 #
-# 1. Sweep at COARSE_STEP_S (a multiple of 30 s, so the coarse samples are samples of
-#    the 30 s grid). Near a closest approach the cosine of the angle to the target is
-#    ``A cos(w (t - t0))`` (a circular orbit over a sphere), so the three coarse samples
-#    around a coarse minimum give ``w``, ``t0`` and the closest angle ``acos A`` in closed
-#    form. Earth rotation bends the model: the closest angle is off by up to ~35 km at
-#    300 s (measured on all sensors), so revolutions are dropped only when the estimate
-#    is more than COARSE_MARGIN_RAD (~190 km) beyond the accessible arc, or the Sun is more
-#    than 1 deg under the daylight limit at ``t0`` (it moves <= 0.25 deg a minute; ``t0`` is
-#    good to ~1 s).
-# 2. For each remaining revolution, the 30 s samples around ``t0`` give the 30 s local
-#    minimum ``opportunities`` would have found (same conditions, same slack filter).
-# 3. Its 1 s refinement runs on a few seconds around the parabolic vertex of those
-#    samples, widened to the full +-30 s span when the minimum is not inside them; off-nadir,
-#    daylight and the edge rule are then exactly those of ``opportunities``.
+# 1. Sweep at COARSE_STEP_S (a multiple of 30 s: coarse samples are 30 s grid samples;
+#    ~10 per revolution), cached per (satellites, start, span) in a small LRU. A coarse
+#    minimum lies within half a step of its closest approach, so revolutions whose coarse
+#    minimum is further than ``reach + w_max * step`` cannot hold a pass (rigorous). Near
+#    a closest approach the cosine of the angle is ``A cos(w (t - t0))`` (circular orbit,
+#    sphere), so the three coarse samples give ``t0`` in closed form; Earth rotation bends
+#    the model, but ``t0`` stays within ~2 s of the 1 s minimum (measured on every
+#    sensor). Revolutions are dropped when the Sun at ``t0`` is more than 1 deg under the
+#    daylight limit (it moves <= 0.25 deg a minute) or when the angle *at* ``t0`` (one
+#    propagation) exceeds the accessible arc by T0_MARGIN_RAD (16 s of along-track
+#    error). Coarse minima at the window ends or where the fit fails are probed whole.
+# 2. Around each remaining ``t0``, six 30 s grid samples give the 30 s local minimum that
+#    ``opportunities`` would have kept (same comparisons, same slack).
+# 3. Its 1 s refinement probes +-3 s around the parabolic vertex of the 30 s samples and
+#    falls back to the whole +-30 s when the minimum is not strictly inside; the edge,
+#    off-nadir and daylight tests are those of ``opportunities``.
 #
-# The coarse sweep is cached per (satellites, start, span, limit-free) in a small LRU:
-# placements of the same window (and repeated checks) skip it.
+# tests/sandbox/domain/test_domain_orbits_feasibility.py checks the counts against
+# ``len(opportunities(...))`` over random AOIs, windows, limits and sensors.
 
 #: Coarse sweep step of :func:`count_passes` (a multiple of the 30 s grid; ~10 samples
 #: per revolution).
@@ -334,20 +337,27 @@ def _coarse_sweep(
 
 
 def _probe(
-    sat: Satrec, start: datetime, secs: np.ndarray, target: np.ndarray
+    sat: Satrec, epoch: tuple[float, float], secs: np.ndarray, target: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Angle to ``target``, altitude (km) and Julian date at ``secs`` (any shape).
 
-    The arithmetic is that of the refinement in :func:`opportunities`.
+    ``epoch`` is ``jday`` of the window start; the arithmetic is that of the refinement
+    in :func:`opportunities` (``jd0``, ``fr0 + secs / 86400``, GMST rotation, ``@``).
     """
     flat = np.ravel(secs)
-    jd, fr = _times(start, flat)
+    jd = np.full(flat.shape, epoch[0])
+    fr = epoch[1] + flat / 86400.0
     _, r, _ = sat.sgp4_array(jd, fr)
     fe = _ecef(jd, fr, r)
     norm = np.linalg.norm(fe, axis=-1)
     gamma = np.arccos(np.clip((fe / norm[:, None]) @ target, -1.0, 1.0))
     shape = np.shape(secs)
     return gamma.reshape(shape), (norm - EARTH_RADIUS_KM).reshape(shape), (jd + fr).reshape(shape)
+
+
+def _epoch(start: datetime) -> tuple[float, float]:
+    jd0, fr0 = _times(start, np.zeros(1))
+    return float(jd0[0]), float(fr0[0])
 
 
 #: Fastest change of the angle between the sub-satellite point and a target (rad/s):
@@ -357,7 +367,7 @@ _OMEGA_MAX = 0.00125
 
 def _coarse_candidates(
     sat: Satrec,
-    start: datetime,
+    epoch: tuple[float, float],
     sweep: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     dots: np.ndarray,
     reach: np.ndarray,
@@ -371,7 +381,7 @@ def _coarse_candidates(
     n = secs.size
     step_s = float(secs[1] - secs[0]) if n > 1 else _GRID_S
     if n < 3:  # a window of one or two coarse steps: probe all of it
-        return list(range(0, int(math.ceil(secs[-1] / _GRID_S)) + 2, 4))
+        return list(range(0, math.ceil(secs[-1] / _GRID_S) + 2, 4))
     gamma = np.arccos(np.clip(dots, -1.0, 1.0))
     # the coarse minimum is within half a step of the closest approach: a rigorous bound
     near = gamma <= reach + _OMEGA_MAX * step_s + COARSE_MARGIN_RAD
@@ -408,51 +418,62 @@ def _coarse_candidates(
         c, t0 = c[lit], t0[lit]
         if c.size:
             # the angle at the estimated closest approach: within ~0.003 rad of the minimum
-            g0, _, _ = _probe(sat, start, t0, target)
+            g0, _, _ = _probe(sat, epoch, t0, target)
             best_reach = np.maximum(np.maximum(reach[c - 1], reach[c]), reach[c + 1])
             keep = g0 <= best_reach + T0_MARGIN_RAD
             firsts.extend(int(v) for v in np.floor(t0[keep] / _GRID_S))
     for ci in fallback:
         lo = secs[max(ci - 1, 0)]
         hi = secs[min(ci + 1, n - 1)]
-        firsts.extend(range(int(lo // _GRID_S), int(math.ceil(hi / _GRID_S)) + 2, 4))
+        firsts.extend(range(int(lo // _GRID_S), math.ceil(hi / _GRID_S) + 2, 4))
     return firsts
 
 
-def _refined_pass(
+def _refined_passes(
     sat: Satrec,
-    start: datetime,
+    epoch: tuple[float, float],
     span: float,
-    t_i: float,
-    vertex: float | None,
+    t_i: np.ndarray,
+    vertex: np.ndarray,
     target: np.ndarray,
     limit: float,
     lon0: float,
     lat0: float,
     min_sun: float,
-) -> bool:
-    """Whether the 30 s minimum at ``t_i`` is a pass (step 3; the rules of opportunities)."""
-    lo, hi = max(0.0, t_i - _GRID_S), min(span, t_i + _GRID_S)
-    fine = np.arange(lo, hi + 0.5, 1.0)
-    m = fine.size
-    j = -1
-    if vertex is not None:
-        k0 = int(round(vertex - lo))
-        a, b = max(0, k0 - _FINE_HALF), min(m, k0 + _FINE_HALF + 1)
-        if b - a >= 3:
-            g, alt, jd = _probe(sat, start, fine[a:b], target)
-            jl = int(np.argmin(g))
-            if 0 < jl < b - a - 1 or (jl == 0 and a == 0) or (jl == b - a - 1 and b == m):
-                j, g_j, alt_j, jd_j = a + jl, float(g[jl]), float(alt[jl]), float(jd[jl])
-    if j < 0:  # the minimum is not inside the few seconds probed: the whole +-30 s
-        g, alt, jd = _probe(sat, start, fine, target)
-        j = int(np.argmin(g))
-        g_j, alt_j, jd_j = float(g[j]), float(alt[j]), float(jd[j])
-    if j in (0, m - 1) and 0.0 < fine[j] < span:
-        return False  # not a true minimum inside the refined span
-    if float(_off_nadir_deg(alt_j, g_j)) > limit:
-        return False
-    return float(sun_elevation_deg(jd_j, lon0, lat0)) >= min_sun
+) -> int:
+    """How many of the 30 s minima at ``t_i`` are passes (step 3; opportunities' rules).
+
+    Each minimum's 1 s grid is ``lo + k`` for ``k < m`` (``lo = t_i - 30``, clipped to the
+    window, as in :func:`opportunities`). Only the few seconds around the parabolic
+    ``vertex`` are probed; a minimum not strictly inside them (and not on an end of the
+    grid) is refined over its whole grid instead.
+    """
+    lo = np.maximum(0.0, t_i - _GRID_S)
+    hi = np.minimum(span, t_i + _GRID_S)
+    m = np.array([np.arange(a, b + 0.5, 1.0).size for a, b in zip(lo, hi, strict=True)])
+    cols = np.arange(-_FINE_HALF, _FINE_HALF + 1)
+    k0 = np.where(np.isfinite(vertex), np.rint(np.nan_to_num(vertex) - lo), 0).astype(np.int64)
+    ks = k0[:, None] + cols[None, :]
+    valid = (ks >= 0) & (ks < m[:, None])
+    g, alt, jd = _probe(sat, epoch, lo[:, None] + np.clip(ks, 0, (m - 1)[:, None]), target)
+    g = np.where(valid, g, np.inf)
+    jl = np.argmin(g, axis=1)
+    rows = np.arange(t_i.size)
+    k = ks[rows, jl]
+    last = cols.size - 1
+    left_ok = ((jl > 0) & valid[rows, np.maximum(jl - 1, 0)]) | (k == 0)
+    right_ok = ((jl < last) & valid[rows, np.minimum(jl + 1, last)]) | (k == m - 1)
+    inside = np.isfinite(vertex) & left_ok & right_ok
+    g_k, alt_k, jd_k = g[rows, jl], alt[rows, jl], jd[rows, jl]
+    for r in np.flatnonzero(~inside):  # the minimum is elsewhere: the whole +-30 s
+        fg, falt, fjd = _probe(sat, epoch, np.arange(lo[r], hi[r] + 0.5, 1.0), target)
+        k[r] = int(np.argmin(fg))
+        g_k[r], alt_k[r], jd_k[r] = fg[k[r]], falt[k[r]], fjd[k[r]]
+    t_k = lo + k
+    edge = ((k == 0) | (k == m - 1)) & (t_k > 0.0) & (t_k < span)  # not a true minimum
+    off_ok = np.asarray(_off_nadir_deg(alt_k, g_k)) <= limit
+    sun_ok = np.asarray(sun_elevation_deg(jd_k, lon0, lat0)) >= min_sun
+    return int(np.count_nonzero(~edge & off_ok & sun_ok))
 
 
 def count_passes(
@@ -515,36 +536,38 @@ def count_passes(
     n30 = int(np.arange(0.0, span, _GRID_S).size) + 1  # samples of the 30 s grid
     slack = 0.6 * 0.0012 * _GRID_S  # the candidate slack of opportunities at 30 s
     offsets = np.arange(-2, 4)
+    epoch = _epoch(start)
     counts: dict[int, int] = {}
     for aoi in aois:
         lon0, lat0 = aoi_anchor(aoi.geometry)
         target = _unit(lon0, lat0)
         dots = units @ target
         for k, sat in enumerate(sats):
-            firsts = _coarse_candidates(sat, start, sweep, dots[k], reach[k], target,
+            firsts = _coarse_candidates(sat, epoch, sweep, dots[k], reach[k], target,
                                         lon0, lat0, min_sun)  # fmt: skip
             if not firsts:
                 continue
             # step 2: the 30 s local minima (opportunities' rules) near each candidate
             idx = np.clip(np.asarray(firsts)[:, None] + offsets[None, :], 0, n30 - 1)
             t_idx = np.where(idx >= n30 - 1, span, idx * _GRID_S)
-            g30, a30, _ = _probe(sat, start, t_idx, target)
+            g30, a30, _ = _probe(sat, epoch, t_idx, target)
             mid = idx[:, 1:-1]
             ok = (mid >= 1) & (mid <= n30 - 2) & (idx[:, :-2] == mid - 1) & (idx[:, 2:] == mid + 1)
             ok &= (g30[:, 1:-1] <= g30[:, :-2]) & (g30[:, 1:-1] < g30[:, 2:])
             ok &= g30[:, 1:-1] <= _central_angle_limit(a30[:, 1:-1], limit) + slack
-            seen: set[int] = set()
-            for row, col in zip(*np.nonzero(ok), strict=True):
-                i = int(mid[row, col])
-                if i in seen:
-                    continue
-                seen.add(i)
-                gm, g0, gp = (float(v) ** 2 for v in g30[row, col:col + 3])
-                t_i = float(t_idx[row, col + 1])
-                uniform = float(t_idx[row, col + 2]) - t_i == _GRID_S
-                curv = gm - 2.0 * g0 + gp
-                vertex = t_i + _GRID_S * 0.5 * (gm - gp) / curv if uniform and curv > 0 else None
-                if _refined_pass(sat, start, span, t_i, vertex, target, limit, lon0, lat0,
-                                 min_sun):  # fmt: skip
-                    counts[aoi.index] = counts.get(aoi.index, 0) + 1
+            rows, cols = np.nonzero(ok)
+            if rows.size == 0:
+                continue
+            _, first = np.unique(mid[rows, cols], return_index=True)  # each minimum once
+            rows, cols = rows[first], cols[first]
+            t_i = t_idx[rows, cols + 1]
+            gm, g0, gp = (g30[rows, cols + d] ** 2 for d in (0, 1, 2))
+            curv = gm - 2.0 * g0 + gp
+            uniform = (t_idx[rows, cols + 2] - t_i == _GRID_S) & (curv > 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vertex = np.where(uniform, t_i + _GRID_S * 0.5 * (gm - gp) / curv, np.nan)
+            n = _refined_passes(sat, epoch, span, t_i, vertex, target, limit, lon0, lat0,
+                                min_sun)  # fmt: skip
+            if n:
+                counts[aoi.index] = counts.get(aoi.index, 0) + n
     return counts
