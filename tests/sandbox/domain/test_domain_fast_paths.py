@@ -96,6 +96,10 @@ def _fc(*geoms: Any) -> dict[str, Any]:
 
 
 SQ = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
+MULTI_WITH_BAD_PARTS = {
+    "type": "MultiPolygon",
+    "coordinates": [[SQ], [[[5, 5], [500, 5], [6, 6], [5, 5]]], [[[7, 7], "x", [8, 8], [7, 7]]]],
+}
 EXTRA = [
     _fc(_poly(SQ)),
     _fc(_poly([[x, y, 5.0] for x, y in SQ])),  # 3D positions
@@ -112,8 +116,7 @@ EXTRA = [
     _fc(_poly([[0, 0], [1, 0], [1, 1], [0, 1]], [[0.2, 0.2], [0.4, 0.2], [0.2, 0.4]])),
     _fc(_poly([[200 + k, 100] for k in range(40)])),  # 80 problems: the cap of 20
     _fc(_poly(SQ, [[0.2, 0.2], [0.4, 95], [0.2, 0.4], [0.2, 0.2]]), _poly([[0, 0]])),
-    _fc({"type": "MultiPolygon", "coordinates": [[SQ], [[[5, 5], [500, 5], [6, 6], [5, 5]]],
-                                                 [[[7, 7], "x", [8, 8], [7, 7]]]]}),  # fmt: skip
+    _fc(MULTI_WITH_BAD_PARTS),
     _fc(_poly([[179.5, -10], [-179.5, -10], [-179.5, -9], [179.5, -9], [179.5, -10]])),
     _fc(_poly([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0], [0, 0]])),
     _fc(_poly([[0, 0], [1, 0], [2, 0], [0, 0]])),  # zero area
@@ -311,7 +314,9 @@ def test_feasibility_reports_the_opportunities_count(cat: Catalogue) -> None:
 
 def test_count_passes_guards(cat: Catalogue) -> None:
     aois = parse_feature_collection(square_fc(150, -34, 0.1))
-    assert count_passes(cat.sensor("geo-condor-40"), aois, cat.now, cat.now + timedelta(days=7)) == {}
+    assert (
+        count_passes(cat.sensor("geo-condor-40"), aois, cat.now, cat.now + timedelta(days=7)) == {}
+    )
     assert count_passes(cat.sensor("geo-owl-30"), aois, cat.now, cat.now) == {}
     with pytest.raises(ValueError, match="multiple of 30"):
         count_passes(cat.sensor("geo-owl-30"), aois, cat.now, cat.now + timedelta(days=1),
