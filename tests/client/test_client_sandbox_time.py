@@ -64,3 +64,17 @@ async def test_async_wait_for_on_sandbox(fresh_sandbox: Any) -> None:
     async with fresh_sandbox.async_client(org) as aclient:
         order = await aclient.wait_for(order_id, timeout=86_400, progress=False)
     assert order["status"] == "FULFILLED"
+
+
+def test_default_timeout_on_a_sandbox_covers_the_tasking_lifecycle(fresh_sandbox: Any) -> None:
+    """Without a timeout, waiting for a quotation (an hour of sandbox time) succeeds."""
+    import shapely
+
+    org = fresh_sandbox.create_org(name="t", credits=10_000_000)
+    client = fresh_sandbox.client(org)
+    aoi = shapely.box(138.90, -34.60, 139.00, -34.50)
+    placed = client.orders.tasking.place(groups=[{"sensor": "geo-heron-1m",
+                                                  "featureCollection": aoi}])
+    order = client.wait_for(placed["results"][0]["id"], until=("QUOTATION_WAITING_RESPONSE",),
+                            progress=False)
+    assert order["subStatus"] == "QUOTATION_WAITING_RESPONSE"

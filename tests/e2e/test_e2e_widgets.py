@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 
+from geopera_nb.widgets.coverage_map import LAYER_COLORS
+
 from .e2e_harness import LabPage, record_timing
-from .e2e_orders import drive_to_fulfilment, pick_sensor, place_tasking, wait_for_study
+from .e2e_orders import drive_to_partial_coverage, pick_sensor, place_tasking, wait_for_study
 
 pytestmark = pytest.mark.e2e
 
-COVERAGE_LAYERS = ("Requested", "Covered", "Remainder", "Captures")
+COVERAGE_LAYERS = tuple(LAYER_COLORS)  # Requested, Covered, Remainder, Captures
 
 
 def test_planner_prices_a_drawn_polygon(lab_page: LabPage, artifacts: Path) -> None:
@@ -97,11 +99,76 @@ def test_inbox_accepts_a_feasibility_option(lab_page: LabPage, api_client: Any,
         size=200).get("content", [])}
 
 
+#: AOI of the coverage order: ~24 km square, several capture strips wide, so that the
+#: requested outline, the covered strip and the remainder are all large on the map
+COVERAGE_KM2 = 600.0
+
+#: waits until the Leaflet view of the coverage map is the one the kernel set
+#: (``zoom_to_bounds``): the requested outline where the expected zoom and centre put
+#: it, no zoom animation running, and the Remainder drawn (a path in its colour with a
+#: real ``d``: Leaflet writes ``M0 0`` for a polygon it does not draw)
+_COVERAGE_SETTLED_JS = """([expected, colors, tolerance]) => {
+  const map = document.querySelector('.gn-coverage-map');
+  if (!map || map.classList.contains('leaflet-zoom-anim')) return false;
+  const paths = [...map.querySelectorAll('.leaflet-overlay-pane path')];
+  const drawn = (color) => paths.filter(p => p.getAttribute('stroke') === color
+      && (p.getAttribute('d') || '').trim() !== '' && p.getAttribute('d').trim() !== 'M0 0');
+  const requested = drawn(colors.Requested), remainder = drawn(colors.Remainder);
+  if (requested.length !== 1 || remainder.length < 1 || drawn(colors.Covered).length < 1) return false;
+  const m = map.getBoundingClientRect(), r = requested[0].getBoundingClientRect();
+  const cx = m.left + m.width / 2, cy = m.top + m.height / 2;
+  const got = [r.left - cx, r.top - cy, r.right - cx, r.bottom - cy];
+  if (got.some((v, i) => Math.abs(v - expected[i]) > tolerance)) return false;
+  return remainder.some(p => { const b = p.getBoundingClientRect();
+                               return b.width > 10 && b.height > 10; });
+}"""
+
+
+def _expected_outline_px(api_client: Any, order_id: str) -> list[float]:
+    """Where the requested outline should be on the settled map, in px from its centre.
+
+    The widget zooms to the bounds of the groups and the captures
+    (``CoverageMap._show`` -> ``zoom_to_bounds``); the same frames and the same function
+    give the view here, and Web Mercator at 256 px per tile gives the pixels.
+    """
+    import math
+
+    import pandas as pd
+
+    from geopera_nb import frames
+    from geopera_nb.widgets import make_map
+    from geopera_nb.widgets.basemap import zoom_to_bounds
+
+    groups = frames.coverage_groups_frame(api_client, [order_id])
+    assets = frames.assets_frame(api_client, [order_id])
+    view = make_map(online=False)
+    zoom_to_bounds(view, pd.concat([groups.geometry, assets.geometry]).total_bounds)
+    scale = 256.0 * 2 ** int(view.zoom)
+
+    def px(lon: float, lat: float) -> tuple[float, float]:
+        y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+        return (lon + 180.0) / 360.0 * scale, (1 - y / math.pi) / 2 * scale
+
+    clat, clon = view.center
+    cx, cy = px(clon, clat)
+    minx, miny, maxx, maxy = groups.geometry.total_bounds
+    (left, top), (right, bottom) = px(minx, maxy), px(maxx, miny)
+    return [left - cx, top - cy, right - cx, bottom - cy]
+
+
 def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
                                        e2e_sandbox: Any) -> None:
     sensor = pick_sensor(api_client, "auto")
-    order_id = place_tasking(api_client, e2e_sandbox, sensor, "E2E coverage")
-    drive_to_fulfilment(api_client, e2e_sandbox, order_id)
+    order_id = place_tasking(api_client, e2e_sandbox, sensor, "E2E coverage", km2=COVERAGE_KM2)
+    order, coverage = drive_to_partial_coverage(api_client, e2e_sandbox, order_id)
+    # the API says the order is part-way: some captures in, part of the AOI still to cover
+    assert order["status"] == "BEING_FULFILLED", order
+    assert 0.0 < coverage["coveredFraction"] < 1.0, coverage
+    assert coverage["remainderKm2"] > 0.1 * coverage["requestedKm2"], coverage
+    assert coverage["coveredKm2"] > 0.1 * coverage["requestedKm2"], coverage
+    captures = int(coverage["captureCount"])
+    assert captures >= 1, coverage
+    expected_outline = _expected_outline_px(api_client, order_id)
 
     page = lab_page.page
     lab_page.open_notebook("e2e-coverage.ipynb")
@@ -110,26 +177,50 @@ def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
     widget.wait_for()
     map_ = lab_page.leaflet_map(".gn-coverage-map")
     page.wait_for_function(
-        "() => document.querySelector('.gn-coverage-summary').textContent.trim().length > 0",
-        timeout=60_000)
+        """([n]) => document.querySelector('.gn-coverage-summary').textContent
+                      .includes(`1 order(s), ${n} delivered capture(s)`)""",
+        arg=[captures], timeout=60_000)
 
-    # the layers control and the legend name the four layers
+    # the layers control and the legend name the four layers, the legend in their colours
     overlays = map_.locator(".leaflet-control-layers-overlays").inner_text()
     for name in COVERAGE_LAYERS:
         assert name in overlays, f"layer {name!r} missing from the layers control: {overlays!r}"
-    legend = map_.locator(".leaflet-control", has_text="Coverage").first.inner_text()
+    legend = map_.locator(".leaflet-control", has_text="Coverage").first
+    legend_text = legend.inner_text()
     for name in COVERAGE_LAYERS:
-        assert name in legend
-    # and the layers are drawn: SVG paths in the overlay pane, in the layers' colours
-    page.wait_for_function(
-        "() => document.querySelectorAll('.gn-coverage-map .leaflet-overlay-pane path').length >= 3",
-        timeout=30_000)
-    strokes = set(map_.locator(".leaflet-overlay-pane path").evaluate_all(
-        "paths => paths.map(p => p.getAttribute('stroke'))"))
-    assert {"#4d4d4d", "#2c7bb6"} <= strokes, strokes  # requested outline, capture footprints
-    assert strokes & {"#1a9641", "#d7191c"}, strokes  # covered and/or remainder
-    assert page.locator(".gn-coverage-groups").first.inner_text().strip()
+        assert name in legend_text
+    legend_html = legend.inner_html().lower().replace(" ", "")
+    for color in LAYER_COLORS.values():
+        rgb = "rgb({},{},{})".format(*(int(color[i:i + 2], 16) for i in (1, 3, 5)))
+        assert color in legend_html or rgb in legend_html, (
+            f"{color} missing from the legend: {legend_html!r}")
+
+    # the map settles on the AOI (the kernel's zoom and centre) with the layers drawn
+    page.wait_for_function(_COVERAGE_SETTLED_JS,
+                           arg=[expected_outline, LAYER_COLORS, 4], timeout=30_000)
+    paths = map_.locator(".leaflet-overlay-pane path").evaluate_all(
+        "paths => paths.map(p => ({stroke: p.getAttribute('stroke'),"
+        " fill: p.getAttribute('fill'), d: p.getAttribute('d') || ''}))")
+    strokes = {p["stroke"] for p in paths}
+    assert set(LAYER_COLORS.values()) <= strokes, strokes  # all four layers are drawn
+    remainder = [p for p in paths if p["stroke"] == LAYER_COLORS["Remainder"]]
+    assert remainder and all(p["fill"] == LAYER_COLORS["Remainder"] for p in remainder), remainder
+    assert any(p["d"].strip() not in ("", "M0 0") for p in remainder), remainder
+    captures_drawn = [p for p in paths if p["stroke"] == LAYER_COLORS["Captures"]]
+    assert len(captures_drawn) == captures, captures_drawn
+
+    # the group table shows the API's partial coverage
+    groups_text = page.locator(".gn-coverage-groups").first.inner_text()
+    shown = re.search(r"(\d+(?:\.\d)?) %", groups_text)
+    assert shown, groups_text
+    assert 0.0 < float(shown.group(1)) < 100.0, groups_text
+    assert abs(float(shown.group(1)) - 100 * coverage["coveredFraction"]) < 0.2, (
+        groups_text, coverage)
+    assert order_id in groups_text
+
     lab_page.screenshot("shown")
     lab_page.tall_viewport()
     widget.scroll_into_view_if_needed()
+    page.wait_for_function(_COVERAGE_SETTLED_JS,
+                           arg=[expected_outline, LAYER_COLORS, 4], timeout=30_000)
     lab_page.screenshot("coverage-map.png", locator=widget)

@@ -20,7 +20,7 @@ from .retry import RetryPolicy
 from .secret import Secret
 from .streams import NDJSONReader
 from .transport import DEFAULT_TIMEOUT, NDJSON, AsyncTransport, TimeoutLike
-from .waiting import SandboxTime, Until, Waiter
+from .waiting import SANDBOX_WAIT_TIMEOUT, WAIT_TIMEOUT, SandboxTime, Until, Waiter
 
 __all__ = ["AsyncClient"]
 
@@ -244,7 +244,7 @@ class AsyncClient(ClientBase):
         order_id: str,
         until: Until = ("FULFILLED",),
         *,
-        timeout: float = 600.0,
+        timeout: float | None = None,
         poll: float = 2.0,
         on_progress: Callable[[dict[str, Any]], Any] | None = None,
         progress: bool = True,
@@ -256,6 +256,8 @@ class AsyncClient(ClientBase):
         if self.sandbox is not None:
             sandbox_time = await asyncio.to_thread(SandboxTime, self.sandbox)
             clock, poll = sandbox_time.clock, sandbox_step
+        if timeout is None:
+            timeout = SANDBOX_WAIT_TIMEOUT if self.sandbox is not None else WAIT_TIMEOUT
         waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=clock)
         bar = waiter.progress_bar(progress)
         try:

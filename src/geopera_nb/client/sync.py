@@ -19,7 +19,7 @@ from .retry import RetryPolicy
 from .secret import Secret
 from .streams import NDJSONReader
 from .transport import DEFAULT_TIMEOUT, NDJSON, SyncTransport, TimeoutLike
-from .waiting import SandboxTime, Until, Waiter
+from .waiting import SANDBOX_WAIT_TIMEOUT, WAIT_TIMEOUT, SandboxTime, Until, Waiter
 
 __all__ = ["Client"]
 
@@ -270,7 +270,7 @@ class Client(ClientBase):
         order_id: str,
         until: Until = ("FULFILLED",),
         *,
-        timeout: float = 600.0,
+        timeout: float | None = None,
         poll: float = 2.0,
         on_progress: Callable[[dict[str, Any]], Any] | None = None,
         progress: bool = True,
@@ -285,7 +285,8 @@ class Client(ClientBase):
         until
             Statuses or sub-statuses to wait for, or a predicate ``order -> bool``.
         timeout
-            Seconds before :class:`~geopera_nb.errors.WaitTimeoutError`.
+            Seconds before :class:`~geopera_nb.errors.WaitTimeoutError`; default 600 s of
+            wall time, or 30 days of sandbox time on a sandbox.
         poll
             Seconds between polls.
         on_progress
@@ -317,6 +318,8 @@ class Client(ClientBase):
         if self.sandbox is not None:
             sandbox_time = SandboxTime(self.sandbox)
             sleep, clock, poll = sandbox_time.sleep, sandbox_time.clock, sandbox_step
+        if timeout is None:
+            timeout = SANDBOX_WAIT_TIMEOUT if self.sandbox is not None else WAIT_TIMEOUT
         waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=clock)
         bar = waiter.progress_bar(progress)
         try:

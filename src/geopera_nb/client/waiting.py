@@ -35,9 +35,14 @@ from typing import Any
 
 from ..errors import OrderFailedError, RequestValidationError, WaitTimeoutError
 
-__all__ = ["FINAL_STATUSES", "SandboxTime", "Until", "Waiter"]
+__all__ = ["FINAL_STATUSES", "SANDBOX_WAIT_TIMEOUT", "WAIT_TIMEOUT", "SandboxTime", "Until", "Waiter"]
 
 FINAL_STATUSES = frozenset({"FULFILLED", "FAILED", "CANCELED"})
+
+#: Default ``wait_for`` timeouts: wall seconds on an account, sandbox seconds on a sandbox
+#: (where a poll costs no wall time, so waiting out a whole acquisition window is cheap).
+WAIT_TIMEOUT = 600.0
+SANDBOX_WAIT_TIMEOUT = 30 * 86_400.0
 
 Until = Iterable[str] | str | Callable[[dict[str, Any]], bool]
 
