@@ -250,6 +250,13 @@ def test_estimate_of_a_1000_vertex_aoi_is_fast(cat: Catalogue) -> None:
 
 # --- passes: count_passes == len(opportunities) ----------------------------------------
 
+
+def _sensor(cat: Catalogue, sid: str) -> dict[str, Any]:
+    sensor = cat.sensor(sid)
+    assert sensor is not None
+    return sensor
+
+
 PASS_CASES = [
     # sensor, lon, lat, start offset (h), window (h), maxOffNadir, min sun
     ("geo-owl-30", 150.0, -34.0, 24.0, 18 * 24.0, None, None),
@@ -273,26 +280,26 @@ def test_count_passes_equals_opportunities(
     aois = parse_feature_collection(fc)
     start = cat.now + timedelta(hours=off_h)
     end = start + timedelta(hours=hours)
-    passes = opportunities(cat.sensor(sid), aois, start, end, max_off_nadir=limit,
+    passes = opportunities(_sensor(cat, sid), aois, start, end, max_off_nadir=limit,
                            min_sun_elevation_deg=sun)  # fmt: skip
     expected: dict[int, int] = {}
     for p in passes:
         i = p["properties"]["featureIndex"]
         expected[i] = expected.get(i, 0) + 1
     _coarse_sweep.cache_clear()
-    got = count_passes(cat.sensor(sid), aois, start, end, max_off_nadir=limit,
+    got = count_passes(_sensor(cat, sid), aois, start, end, max_off_nadir=limit,
                        min_sun_elevation_deg=sun)  # fmt: skip
     assert got == expected
-    again = count_passes(cat.sensor(sid), aois, start, end, max_off_nadir=limit,
+    again = count_passes(_sensor(cat, sid), aois, start, end, max_off_nadir=limit,
                          min_sun_elevation_deg=sun)  # fmt: skip
     assert again == got  # the cached sweep answers the same
-    finer = count_passes(cat.sensor(sid), aois, start, end, max_off_nadir=limit,
+    finer = count_passes(_sensor(cat, sid), aois, start, end, max_off_nadir=limit,
                          min_sun_elevation_deg=sun, coarse_step_s=300.0)  # fmt: skip
     assert finer == got
 
 
 def test_feasibility_reports_the_opportunities_count(cat: Catalogue) -> None:
-    owl = cat.sensor("geo-owl-30")
+    owl = _sensor(cat, "geo-owl-30")
     aois = parse_feature_collection(square_fc(150, -34, 0.1))
     start, end = cat.now + timedelta(days=1), cat.now + timedelta(days=19)
     n = len(opportunities(owl, aois, start, end))
@@ -315,13 +322,14 @@ def test_feasibility_reports_the_opportunities_count(cat: Catalogue) -> None:
 def test_count_passes_guards(cat: Catalogue) -> None:
     aois = parse_feature_collection(square_fc(150, -34, 0.1))
     assert (
-        count_passes(cat.sensor("geo-condor-40"), aois, cat.now, cat.now + timedelta(days=7)) == {}
+        count_passes(_sensor(cat, "geo-condor-40"), aois, cat.now, cat.now + timedelta(days=7))
+        == {}
     )
-    assert count_passes(cat.sensor("geo-owl-30"), aois, cat.now, cat.now) == {}
+    assert count_passes(_sensor(cat, "geo-owl-30"), aois, cat.now, cat.now) == {}
     with pytest.raises(ValueError, match="multiple of 30"):
-        count_passes(cat.sensor("geo-owl-30"), aois, cat.now, cat.now + timedelta(days=1),
+        count_passes(_sensor(cat, "geo-owl-30"), aois, cat.now, cat.now + timedelta(days=1),
                      coarse_step_s=100.0)  # fmt: skip
     from geopera_nb.sandbox.domain import DomainError
 
     with pytest.raises(DomainError):
-        count_passes(cat.sensor("geo-owl-30"), aois, cat.now, cat.now + timedelta(days=32))
+        count_passes(_sensor(cat, "geo-owl-30"), aois, cat.now, cat.now + timedelta(days=32))
