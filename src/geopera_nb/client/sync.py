@@ -288,7 +288,7 @@ class Client(ClientBase):
             Seconds before :class:`~geopera_nb.errors.WaitTimeoutError`; default 600 s of
             wall time, or 30 days of sandbox time on a sandbox.
         poll
-            Seconds between polls.
+            Wall seconds between polls (on a sandbox, ``sandbox_step`` applies instead).
         on_progress
             Called with the order after every poll.
         progress
