@@ -66,6 +66,7 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "CredentialsError",
+    "DecisionRequiredError",
     "ForbiddenError",
     "GeoperaError",
     "GoneError",
@@ -383,6 +384,16 @@ class OrderFailedError(GeoperaError):
         self.order: dict[str, Any] = dict(order)
 
 
+class DecisionRequiredError(OrderFailedError):
+    """``wait_for``: the order waits for *your* decision, so waiting longer cannot help.
+
+    Raised when the order's ``subStatus`` is ``FEASIBILITY_WAITING_RESPONSE`` or
+    ``QUOTATION_WAITING_RESPONSE`` and that is not what was awaited: accept a feasibility
+    option (``orders.tasking.feasibility_decide``) or decide the quotation
+    (``orders.tasking.quotation_decide``), then wait again. ``order`` is the order.
+    """
+
+
 class WaitTimeoutError(GeoperaError, builtins.TimeoutError):
     """``wait_for`` ran out of time; ``order`` is the last order seen (or ``None``)."""
 
@@ -456,13 +467,17 @@ def from_response(response: httpx.Response, operation: str | None = None) -> API
     status = response.status_code
     problem: dict[str, Any]
     try:
-        parsed = orjson.loads(response.content) if response.content else None
+        content = response.content
+    except Exception:  # httpx.ResponseNotRead: reading the body failed
+        content = b""  # the status still says what happened; never escape the error tree
+    try:
+        parsed = orjson.loads(content) if content else None
     except orjson.JSONDecodeError:
         parsed = None
     if isinstance(parsed, dict):
         problem = parsed
     else:
-        text = response.content[:300].decode("utf-8", "replace").strip()
+        text = content[:300].decode("utf-8", "replace").strip()
         problem = {
             "type": "about:blank",
             "title": response.reason_phrase or _STATUS_TITLES.get(status, "Error"),

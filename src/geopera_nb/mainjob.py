@@ -43,11 +43,11 @@ class Account:
     """Where the notebooks run: the API URL, a token, and (sandbox only) its ledger."""
 
     url: str
-    token: str
+    token: str = field(repr=False)
     client: Any
     sandbox: bool
     ledger: Callable[[], dict[str, int]] | None = None
-    admin_token: str | None = None
+    admin_token: str | None = field(default=None, repr=False)
 
     def env(self) -> dict[str, str]:
         """The environment that points ``gn.connect()`` (in a kernel) at this account.

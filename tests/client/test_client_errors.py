@@ -130,3 +130,14 @@ def test_api_errors_pickle_free_of_requests() -> None:
     assert orjson.dumps(err.problem)
     # the problem survives a round trip through pickle-able data
     assert pickle.loads(pickle.dumps(err.problem)) == err.problem
+
+
+def test_an_unread_error_body_still_gives_a_typed_error() -> None:
+    """A streamed error whose body could not be read stays inside the error tree."""
+    import httpx
+
+    from geopera_nb.errors import ServerError, from_response
+
+    response = httpx.Response(503, stream=httpx.ByteStream(b""))  # never read
+    error = from_response(response, "orders.list")
+    assert isinstance(error, ServerError) and error.status == 503

@@ -78,3 +78,37 @@ def test_default_timeout_on_a_sandbox_covers_the_tasking_lifecycle(fresh_sandbox
     order = client.wait_for(placed["results"][0]["id"], until=("QUOTATION_WAITING_RESPONSE",),
                             progress=False)
     assert order["subStatus"] == "QUOTATION_WAITING_RESPONSE"
+
+
+def test_waiting_through_a_customer_decision_raises_at_once(fresh_sandbox: Any) -> None:
+    """An order awaiting the quotation decision cannot reach FULFILLED by waiting."""
+    import shapely
+
+    from geopera_nb.errors import DecisionRequiredError
+
+    org = fresh_sandbox.create_org(name="t", credits=10_000_000)
+    client = fresh_sandbox.client(org)
+    aoi = shapely.box(138.90, -34.60, 139.00, -34.50)
+    order_id = client.orders.tasking.place(groups=[{"sensor": "geo-heron-1m",
+                                                    "featureCollection": aoi}])["results"][0]["id"]
+    client.wait_for(order_id, until=("QUOTATION_WAITING_RESPONSE",), progress=False)
+    before = fresh_sandbox.now()
+    with pytest.raises(DecisionRequiredError, match="quotation_decide") as caught:
+        client.wait_for(order_id, progress=False)
+    assert caught.value.order["subStatus"] == "QUOTATION_WAITING_RESPONSE"
+    assert fresh_sandbox.now() == before  # the sandbox clock did not run on
+
+
+@pytest.mark.parametrize("key", ["é", "has space", "", "x" * 256, "tab\tkey"])
+def test_bad_pinned_idempotency_keys_are_refused_locally(key: str) -> None:
+    import httpx
+
+    from geopera_nb.errors import RequestValidationError
+
+    def never(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no request may be sent")
+
+    client = gn.Client(api_key="gpra_0123456789abcdef", base_url="http://sandbox",
+                       transport=httpx.MockTransport(never))
+    with pytest.raises(RequestValidationError, match="visible ASCII"):
+        client.orders.cancel(order_id="o-1", idempotency_key=key)

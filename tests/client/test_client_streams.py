@@ -192,3 +192,13 @@ async def test_async_stream_truncated(make_async_client) -> None:
     async with aclient:
         with pytest.raises(errors.TruncatedStreamError):
             [r async for r in aclient.astream("orders.list")]
+
+
+@pytest.mark.parametrize("trailer", [{"stream": {"status": "complete"}},
+                                     {"stream": {"status": "complete", "count": True}},
+                                     {"stream": {"status": "complete", "count": "1"}}])
+def test_a_complete_trailer_must_carry_an_integer_count(make_client, trailer) -> None:
+    data = body(records(1), trailer)
+    client, _ = make_client(lambda r: httpx.Response(200, headers=NDJSON, content=data))
+    with pytest.raises(errors.StreamError, match="record count"):
+        list(client.stream("orders.list", {}))

@@ -237,3 +237,25 @@ def test_sandbox_assets_download_and_verify(export_scenario: Scenario, tmp_path:
             assert path.stat().st_size == getattr(row, f"{key}_size")
     again = download_assets(F.to_stac(frame), tmp_path, progress=False)
     assert set(again["status"]) == {"skipped"}
+
+
+@pytest.mark.parametrize(
+    ("item_id", "href"),
+    [
+        ("/tmp/evil", "http://x/a/visual.tif"),
+        ("../../up", "http://x/a/visual.tif"),
+        ("ok-item", "http://x/a/.."),
+        ("ok-item", "http://x/a/%2E%2E%2Fescape.tif"),
+        ("..", "http://x/a/visual.tif"),
+        ("a\\b", "http://x/a/visual.tif"),
+    ],
+)
+def test_hostile_ids_and_hrefs_never_write_outside_dest(item_id: str, href: str,
+                                                        tmp_path: Path) -> None:
+    from geopera_nb.export.download import plan
+
+    frame = pd.DataFrame({"id": [item_id], "visual_href": [href]})
+    dest = tmp_path / "imagery"
+    (task,) = plan(frame, dest, ["visual"])
+    assert task.path.resolve().is_relative_to(dest.resolve())
+    assert task.path.parent.parent == dest

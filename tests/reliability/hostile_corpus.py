@@ -105,3 +105,35 @@ def feature_collection_text(geometry: str, *, crs: bool = False) -> str:
 
 def deep_nesting(levels: int = 10_000) -> str:
     return "[" * levels + "]" * levels
+
+
+@dataclass(frozen=True)
+class BadTaskingField:
+    """A hostile value of a tasking window/priority member (``start``, ``end``, ``priority``).
+
+    ``fields`` is merged into a well-formed TaskingGroup (orders.tasking.estimate /
+    place) or into the ``params`` of feasibility_check / opportunities_list /
+    orders.place; ``loc`` is the member the 422 (or the estimate's error row) must name.
+    These once answered 500 (unhashable priority; dates past year 9999 overflowing).
+    """
+
+    name: str
+    fields: dict[str, object]
+    loc: str
+
+
+def bad_tasking_fields() -> list[BadTaskingField]:
+    """Hostile window and priority members; each must be a clear 4xx / error row."""
+    return [
+        BadTaskingField("priority_list", {"priority": ["rush"]}, "priority"),
+        BadTaskingField("priority_object", {"priority": {"rush": True}}, "priority"),
+        BadTaskingField("priority_number", {"priority": 2}, "priority"),
+        BadTaskingField("start_9999_no_end", {"start": "9999-12-31T23:00:00Z", "end": None},
+                        "start"),
+        BadTaskingField("window_in_9999", {"start": "9999-12-30T00:00:00Z",
+                                           "end": "9999-12-31T00:00:00Z"}, "start"),
+        BadTaskingField("end_9999", {"end": "9999-12-31T23:59:59Z"}, "end"),
+        BadTaskingField("start_before_1970", {"start": "1969-12-31T00:00:00Z"}, "start"),
+        BadTaskingField("start_year_1", {"start": "0001-01-01T00:00:00Z"}, "start"),
+        BadTaskingField("start_not_a_string", {"start": 1_700_000_000}, "start"),
+    ]

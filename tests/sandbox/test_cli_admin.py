@@ -46,3 +46,17 @@ def test_clock_never_moves_backwards(sandbox: Any) -> None:
     result = CliRunner().invoke(cli, ["sandbox", "advance", "--url", sandbox.url,
                                       "--admin-token", sandbox.admin_token, "--hours", "-1"])
     assert result.exit_code == 2 and "only moves forward" in result.output
+
+
+def test_unreachable_sandbox_is_one_line_not_a_traceback(capsys: Any) -> None:
+    import pytest
+
+    from geopera_nb.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["sandbox", "advance", "--url", "http://127.0.0.1:1", "--admin-token", "t",
+              "--hours", "1"])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot reach the server") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -160,8 +160,49 @@ def test_quotation_expires_after_72_hours(api: Api, sandbox: Any) -> None:
     sandbox.advance(hours=72)
     problem_ok(api.op("orders.tasking.quotation_decide",
                       {"quotation_id": quote["id"], "decision": "ACCEPTED"}), 410)
-    cancelled = api.ok("orders.cancel", {"order_id": order_id})
-    assert cancelled == {"orderId": order_id, "status": "CANCELED", "refundedCredits": 0}
+    order = api.ok("orders.get", {"order_id": order_id})
+    assert (order["status"], order["subStatus"]) == ("CANCELED", "QUOTATION_REJECTED")
+    assert order["statusReason"] == "quotation expired"
+    problem_ok(api.op("orders.cancel", {"order_id": order_id}), 409)
+
+
+def test_expired_quotation_cancels_and_refunds_the_accepted_option(
+    api: Api, sandbox: Any, org: Any
+) -> None:
+    """A study option's reservation is voided when the quotation lapses undecided."""
+    granted = sandbox.ledger(org)["granted"]
+    group = {"dataProduct": product_of(api, "geo-condor-40"), "featureCollection": fc(),
+             **window(sandbox, start_days=5, days=20)}
+    order_id = api.ok("orders.tasking.place", {"groups": [group]})["results"][0]["id"]
+    sandbox.advance(hours=1)
+    study = api.ok("orders.tasking.feasibility_studies.list", {"orderId": order_id})["content"][0]
+    option = study["options"][0]
+    api.ok("orders.tasking.feasibility_decide",
+           {"study_id": study["id"], "acceptedOptionId": option["id"]})
+    assert sandbox.ledger(org)["reserved"] == option["credits"] > 0
+    sandbox.advance(hours=1)
+    quote = api.ok("orders.tasking.quotations.list", {"orderId": order_id})["content"][0]
+    inbox = api.ok("orders.tasking.decisions.pending", {"kinds": "quotation"})["content"]
+    assert [i["id"] for i in inbox] == [quote["id"]]
+
+    sandbox.advance(hours=71.5)  # not yet
+    assert api.ok("orders.get", {"order_id": order_id})["status"] == "PLACED"
+    sandbox.advance(hours=0.5)  # validUntil
+    order = api.ok("orders.get", {"order_id": order_id})
+    assert (order["status"], order["subStatus"]) == ("CANCELED", "QUOTATION_REJECTED")
+    assert order["statusReason"] == "quotation expired"
+    assert order["credits"]["reserved"] == 0
+    assert order["credits"]["refunded"] == option["credits"]
+    quote = api.ok("orders.tasking.quotations.list", {"orderId": order_id})["content"][0]
+    assert quote["decision"] == "REJECTED" and quote["expired"] is True
+    assert quote["decidedAt"] == quote["validUntil"]
+    assert api.ok("orders.tasking.decisions.pending", {})["content"] == []
+    ledger = sandbox.ledger(org)
+    assert ledger == {"granted": granted, "balance": granted, "reserved": 0, "charged": 0}
+    assert balanced(ledger)
+    problem_ok(api.op("orders.tasking.quotation_decide",
+                      {"quotation_id": quote["id"], "decision": "ACCEPTED"}), 410)
+    assert sandbox.ledger(org) == ledger
 
 
 def test_infeasible_requests_fail_before_money_moves(api: Api, sandbox: Any, org: Any) -> None:

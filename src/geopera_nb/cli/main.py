@@ -77,6 +77,14 @@ def main(argv: list[str] | None = None) -> Any:
     except (OSError, ValueError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    except Exception as exc:  # the CLI's promise: one line, never a traceback
+        import httpx
+
+        if isinstance(exc, httpx.HTTPError):
+            click.echo(f"Error: cannot reach the server: {type(exc).__name__}: {exc}", err=True)
+        else:
+            click.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

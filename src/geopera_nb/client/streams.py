@@ -234,7 +234,11 @@ class NDJSONReader:
             raise StreamError(f"{self.operation}: unknown stream trailer status {status!r}",
                               operation=self.operation, records=self._count)
         count = trailer.get("count")
-        if isinstance(count, int) and count != self._count:
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise StreamError(f"{self.operation}: the complete trailer has no record count "
+                              f"({count!r}); the records cannot be checked",
+                              operation=self.operation, records=self._count)
+        if count != self._count:
             raise TruncatedStreamError(
                 f"{self.operation}: the trailer announced {count} records, {self._count} "
                 "arrived", operation=self.operation, records=self._count)

@@ -4,6 +4,9 @@
 
 - Done when the order's ``status`` (or ``subStatus``) is in ``until``, or when
   ``until(order)`` is true for a callable.
+- A sub-status that waits for the customer (``FEASIBILITY_WAITING_RESPONSE``,
+  ``QUOTATION_WAITING_RESPONSE``) that is not awaited raises
+  :class:`~geopera_nb.errors.DecisionRequiredError` at once: more waiting cannot help.
 - A final status (``FULFILLED``, ``FAILED``, ``CANCELED``) that is not awaited raises
   :class:`~geopera_nb.errors.OrderFailedError` carrying the order and its
   ``statusReason``.
@@ -33,11 +36,22 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from ..errors import OrderFailedError, RequestValidationError, WaitTimeoutError
+from ..errors import (
+    DecisionRequiredError,
+    OrderFailedError,
+    RequestValidationError,
+    WaitTimeoutError,
+)
 
 __all__ = ["FINAL_STATUSES", "SANDBOX_WAIT_TIMEOUT", "WAIT_TIMEOUT", "SandboxTime", "Until", "Waiter"]
 
 FINAL_STATUSES = frozenset({"FULFILLED", "FAILED", "CANCELED"})
+
+#: Sub-statuses in which the order waits for the customer, not for time to pass.
+AWAITING_CUSTOMER = {
+    "FEASIBILITY_WAITING_RESPONSE": "accept a feasibility option (orders.tasking.feasibility_decide)",
+    "QUOTATION_WAITING_RESPONSE": "accept or reject the quotation (orders.tasking.quotation_decide)",
+}
 
 #: Default ``wait_for`` timeouts: wall seconds on an account, sandbox seconds on a sandbox
 #: (where a poll costs no wall time, so waiting out a whole acquisition window is cheap).
@@ -109,6 +123,13 @@ class Waiter:
                 return True
         elif order.get("status") in self.targets or order.get("subStatus") in self.targets:
             return True
+        sub = order.get("subStatus")
+        if sub in AWAITING_CUSTOMER:
+            # Polling on cannot help (and on a sandbox would only burn its clock, expiring
+            # the quotation): the next step is the caller's.
+            raise DecisionRequiredError(
+                f"order {self.order_id} is {self.describe(order)}: it waits for your "
+                f"decision; {AWAITING_CUSTOMER[str(sub)]}, then wait again", order=order)
         status = order.get("status")
         if status in FINAL_STATUSES:
             reason = order.get("statusReason")

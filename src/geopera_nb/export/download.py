@@ -105,9 +105,26 @@ def file_sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
+def _safe_component(name: str, fallback: str) -> str:
+    """``name`` if it is one harmless path component, else ``fallback``.
+
+    Item ids and href file names come from the server (or any STAC collection a user
+    passes in): they must never steer a write outside ``dest`` (``..``, ``/``, ``\\``,
+    absolute paths, NUL, empty names).
+    """
+    bad = (not name or name in {".", ".."} or "/" in name or "\\" in name or "\0" in name
+           or name.startswith("~") or len(name.encode("utf-8", "replace")) > 200)
+    return fallback if bad else name
+
+
 def _file_name(href: str, asset: str) -> str:
     name = PurePosixPath(unquote(urlsplit(href).path)).name
-    return name or asset
+    return _safe_component(name, asset)
+
+
+def _item_dir(item_id: str) -> str:
+    # an unsafe id is replaced by a stable digest of it, so distinct items never collide
+    return _safe_component(item_id, "item-" + hashlib.sha256(item_id.encode()).hexdigest()[:16])
 
 
 def _present(value: Any) -> bool:
@@ -144,11 +161,18 @@ def plan(frame_or_items: Any, dest: str | os.PathLike[str], assets: Sequence[str
                 item_id=item_id,
                 asset=key,
                 href=str(href),
-                path=root / item_id / _file_name(str(href), key),
+                path=_inside(root, root / _item_dir(item_id) / _file_name(str(href), key)),
                 checksum=str(checksum) if _present(checksum) else None,
                 size=int(cast(Any, size)) if _present(size) else None,
             ))
     return tasks
+
+
+def _inside(root: Path, path: Path) -> Path:
+    """``path``, after checking it resolves inside ``root`` (defence in depth)."""
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"refusing to write outside {root}: {path}")
+    return path
 
 
 class _Downloader:

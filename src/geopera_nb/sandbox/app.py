@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import admin_routes
 from .assets import ASSET_PATH, serve_asset
@@ -68,10 +69,39 @@ async def _on_request_validation(request: Request, exc: Exception) -> Response:
     return invalid_response(pydantic_errors(exc.errors(), prefix=()))
 
 
-async def _on_error(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s %s: %s", request.method, request.url.path,
-              type(exc).__name__, exc_info=exc)
-    return problem_response(Problem(500, "internal error"))
+class CatchAll:
+    """ASGI middleware: an unexpected exception answers one 500 problem, logged once.
+
+    Starlette's ``Exception`` handler answers and then re-raises (so the server logs the
+    traceback a second time); this middleware, inside Starlette's error middleware,
+    answers and swallows it. After the response has started (a stream failing midway)
+    nothing can be answered any more: the exception goes on to the server.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            log.error("unhandled error on %s %s: %s", scope.get("method"), scope.get("path"),
+                      type(exc).__name__, exc_info=exc)
+            response = problem_response(Problem(500, "internal error"))
+            await response(scope, receive, send)
 
 
 def create_app(config: SandboxConfig | None = None, backend: Backend | None = None) -> FastAPI:
@@ -99,7 +129,7 @@ def create_app(config: SandboxConfig | None = None, backend: Backend | None = No
     app.add_exception_handler(Invalid, _on_invalid)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
-    app.add_exception_handler(Exception, _on_error)
+    app.add_middleware(CatchAll)
 
     openapi_cache: dict[str, bytes] = {}
 

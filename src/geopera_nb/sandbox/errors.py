@@ -100,13 +100,6 @@ class Invalid(Exception):
         return orjson.dumps({"detail": self.errors})
 
 
-def not_found(what: str, ident: str | None = None) -> Problem:
-    """A 404 problem that reads the same for a missing and a foreign resource."""
-    if ident is None:
-        return Problem(404, f"{what} not found")
-    return Problem(404, f"{what} {ident!r} not found")
-
-
 def conflict(detail: str, **extra: Any) -> Problem:
     """A 409 problem (invalid state transition, lost race, idempotency mismatch)."""
     return Problem(409, detail, **extra)

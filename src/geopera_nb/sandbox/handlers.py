@@ -168,16 +168,25 @@ def feasibility_check(call: Call) -> Any:
     return result
 
 
+def _instant(params: dict[str, Any], key: str, now_ms: int) -> int:
+    """``params[key]`` as epoch ms; 422 unless an ISO instant from 1970 to now + ~10 years."""
+    from .domain.tasking import HORIZON_DAYS
+
+    try:
+        value = parse_iso(params[key])
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise Invalid.at(["body", "params", key], f"{key} must be an ISO 8601 instant") from exc
+    if not 0 <= value <= now_ms + HORIZON_DAYS * 86_400_000:
+        raise Invalid.at(["body", "params", key],
+                         f"{key} must lie between 1970-01-01 and {HORIZON_DAYS // 365} years "
+                         "from now")
+    return value
+
+
 def _window(call: Call, params: dict[str, Any]) -> tuple[Any, Any]:
-    try:
-        start_ms = parse_iso(params["start"]) if params.get("start") else call.now_ms
-    except (TypeError, ValueError) as exc:
-        raise Invalid.at(["body", "params", "start"], "start must be an ISO 8601 instant") from exc
-    try:
-        end_ms = (parse_iso(params["end"]) if params.get("end")
-                  else start_ms + DEFAULT_WINDOW_DAYS * 86_400_000)
-    except (TypeError, ValueError) as exc:
-        raise Invalid.at(["body", "params", "end"], "end must be an ISO 8601 instant") from exc
+    start_ms = _instant(params, "start", call.now_ms) if params.get("start") else call.now_ms
+    end_ms = (_instant(params, "end", call.now_ms) if params.get("end")
+              else start_ms + DEFAULT_WINDOW_DAYS * 86_400_000)
     if end_ms <= start_ms:
         raise Invalid.at(["body", "params", "end"], "end must be after start")
     if end_ms - start_ms > MAX_WINDOW_DAYS * 86_400_000:

@@ -8,7 +8,9 @@ time it is materialised), so bodies do not depend on when someone looked.
 Tasking: ``PLACED/FEASIBILITY_WAITING_UPLOAD`` -(1 h)-> ``FEASIBILITY_WAITING_RESPONSE``
 (study with options) -accept-> ``QUOTATION_WAITING_UPLOAD`` -(1 h)->
 ``QUOTATION_WAITING_RESPONSE`` -accept-> ``QUOTATION_ACCEPTED`` -(window start)->
-``BEING_FULFILLED/IN_PROGRESS`` -(captures)-> ``FULFILLED`` (charge pro rata to cover).
+``BEING_FULFILLED/IN_PROGRESS`` -(captures)-> ``FULFILLED`` (charge pro rata to cover),
+or ``FAILED`` (full refund) when the window ends with nothing covered. A quotation left
+undecided until its ``validUntil`` expires: ``CANCELED/QUOTATION_REJECTED``, refunded.
 
 Archive: ``PLACED`` -(1 h)-> ``BEING_FULFILLED`` -(1 h)-> ``FULFILLED`` (charge).
 """
@@ -87,8 +89,11 @@ def _tasking_step(backend: Backend, tx: Tx, order: dict[str, Any], state: dict[s
         order["subStatus"] = "FEASIBILITY_WAITING_RESPONSE"
         return None
     if status == "PLACED" and sub == "QUOTATION_WAITING_UPLOAD":
-        tasking.create_quotation(backend, tx, order, state, at)
+        quotation = tasking.create_quotation(backend, tx, order, state, at)
         order["subStatus"] = "QUOTATION_WAITING_RESPONSE"
+        return parse_iso(quotation["validUntil"])
+    if status == "PLACED" and sub == "QUOTATION_WAITING_RESPONSE":
+        tasking.expire_quotation(tx, order, state, at)
         return None
     if status == "PLACED" and sub == "QUOTATION_ACCEPTED":
         order["status"] = "BEING_FULFILLED"
@@ -99,7 +104,15 @@ def _tasking_step(backend: Backend, tx: Tx, order: dict[str, Any], state: dict[s
         fulfilment.deliver_due(tx, order["id"], at)
         fraction = fulfilment.covered_fraction(tx, order)
         end_ms = parse_iso(order["orderDetails"]["window"]["end"])
-        if fraction >= 0.9999 or at >= end_ms:
+        outcome = fulfilment_outcome(fraction, at, end_ms)
+        if outcome == "FAILED":
+            ledger.void(tx, order["organizationId"], order, at)
+            order["status"] = "FAILED"
+            order["subStatus"] = None
+            order["statusReason"] = NO_CAPTURE_REASON
+            state["coveredFraction"] = 0.0
+            return None
+        if outcome == "FULFILLED":
             ledger.settle(tx, order["organizationId"], order, fraction, at)
             order["status"] = "FULFILLED"
             order["subStatus"] = None
@@ -107,6 +120,30 @@ def _tasking_step(backend: Backend, tx: Tx, order: dict[str, Any], state: dict[s
             return None
         return _next_tasking_event(tx, order, at)
     return None
+
+
+NO_CAPTURE_REASON = "no capture in the acquisition window"
+
+
+def fulfilment_outcome(fraction: float, at: int, end_ms: int) -> str | None:
+    """What a fulfilling tasking order becomes at ``at``: ``None`` (still fulfilling).
+
+    ``"FULFILLED"`` once the AOI is covered, or when the window ends with part of it
+    covered (charged pro rata); ``"FAILED"`` when the window ends with nothing covered
+    (full refund).
+
+    Examples
+    --------
+    >>> fulfilment_outcome(0.4, 10, 20) is None, fulfilment_outcome(1.0, 10, 20)
+    (True, 'FULFILLED')
+    >>> fulfilment_outcome(0.4, 20, 20), fulfilment_outcome(0.0, 20, 20)
+    ('FULFILLED', 'FAILED')
+    """
+    if fraction >= 0.9999:
+        return "FULFILLED"
+    if at < end_ms:
+        return None
+    return "FULFILLED" if fraction > 0.0 else "FAILED"
 
 
 def _next_tasking_event(tx: Tx, order: dict[str, Any], at: int) -> int:

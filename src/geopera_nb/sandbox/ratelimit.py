@@ -1,7 +1,8 @@
 """Per-org rate limits in fixed 60 s wall-clock windows (600 / 60 / 30 per minute).
 
 Every call counts against ``general``; the three placements also against
-``placement``; the other spending operations also against ``spend``. A call over any
+``placement``; the other spending operations also against ``spend`` (except idempotent
+replays of a stored answer, which spend nothing). A call over any
 limit answers 429 with ``Retry-After`` (seconds to the end of the window) and does
 not count.
 """
@@ -41,19 +42,25 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str], tuple[int, int]] = {}
 
-    def buckets(self, operation_id: str, spends: bool) -> tuple[str, ...]:
-        """The buckets a call of ``operation_id`` counts against."""
+    def buckets(self, operation_id: str, spends: bool, replay: bool = False) -> tuple[str, ...]:
+        """The buckets a call of ``operation_id`` counts against (a replay: general only)."""
+        if replay:
+            return ("general",)
         if operation_id in PLACEMENT_OPS:
             return ("general", "placement")
         if spends:
             return ("general", "spend")
         return ("general",)
 
-    def hit(self, org_id: str, operation_id: str, spends: bool) -> None:
-        """Count one call, or raise a 429 problem when a bucket is full."""
+    def hit(self, org_id: str, operation_id: str, spends: bool, *, replay: bool = False) -> None:
+        """Count one call, or raise a 429 problem when a bucket is full.
+
+        ``replay``: an idempotent replay of a stored answer spends nothing, so it counts
+        against ``general`` only.
+        """
         now = self._clock()
         window = int(now // WINDOW_S)
-        buckets = self.buckets(operation_id, spends)
+        buckets = self.buckets(operation_id, spends, replay)
         with self._lock:
             current: list[tuple[str, int]] = []
             for bucket in buckets:

@@ -1,9 +1,11 @@
 """Operation routes, generated from the contract's operations table.
 
 Every operation answers at ``POST /v1/op/{id}`` and ``POST /v1/{resource}/{action}``
-through the same pipeline: authenticate (401) -> rate limit (429) -> scope (403) ->
-read and validate the body (413 / 422) -> idempotency -> handler (domain 4xx) ->
-serialise (JSON, or NDJSON with a trailer for list-like operations).
+through the same pipeline: authenticate (401) -> scope (403) -> read the body (413 /
+422 not JSON) -> rate limit (429) -> validate the body (422) -> idempotency -> handler
+(domain 4xx) -> serialise (JSON, or NDJSON with a trailer for list-like operations).
+A caller without the scope spends no rate-limit budget; an idempotent replay of a
+stored answer counts against the general bucket only.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from geopera_nb.contract import OPERATIONS, PLACE_BODY_MODELS, Operation
 from .backend import Backend
 from .errors import Invalid, Problem, pydantic_errors
 from .handlers import HANDLERS, PREPARE, Call
-from .idempotency import Stored, check_key, lookup, run_once
+from .idempotency import Stored, body_hash, check_key, lookup, run_once
 from .scopes import granted, missing_scope_detail
 
 #: Quick reads answered on the event loop (a thread hop costs more than they do).
@@ -43,6 +45,15 @@ INT_BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
     ("TemplateSaveInput", "max_cloud_coverage"): (0, 100),
     ("TemplateSaveInput", "max_nadir_angle"): (0, 90),
 }
+
+
+#: Longest id a body may name (``order_id``, ``study_id``, ``workspaceId``, ...): a 404
+#: names the id it did not find, and must never echo a huge string back.
+MAX_ID_LENGTH = 200
+
+
+def _id_field(name: str) -> bool:
+    return name.endswith(("_id", "Id")) or name == "dataProduct"
 
 
 def body_model(op: Operation) -> type[BaseModel] | None:
@@ -92,6 +103,10 @@ def validate(model: type[BaseModel] | None, raw: Any, op: Operation) -> dict[str
     except RecursionError as exc:
         raise Invalid.at(["body"], "request body is nested too deeply") from exc
     body: dict[str, Any] = parsed.model_dump(exclude_none=True)
+    for field, value in body.items():
+        if _id_field(field) and isinstance(value, str) and len(value) > MAX_ID_LENGTH:
+            raise Invalid.at(["body", field], f"{field} is longer than {MAX_ID_LENGTH} characters",
+                             "string_too_long")
     for (name, field), (low, high) in INT_BOUNDS.items():
         if name == model.__name__ and not low <= body.get(field, low) <= high:
             raise Invalid.at(["body", field], f"{field} must be between {low} and {high}")
@@ -169,6 +184,15 @@ def execute(backend: Backend, op: Operation, call: Call, idem_key: str | None,
                     headers=headers)
 
 
+def _is_replay(backend: Backend, org_id: str, op_id: str, key: str, raw: Any) -> bool:
+    """Whether a stored answer exists for this key and body (a replay spends nothing)."""
+    try:
+        found = lookup(backend.store, org_id, op_id, key, body_hash(raw), backend.now_ms)
+    except Problem:  # same key, other body: the 409 comes later, as a counted call
+        return False
+    return found is not None
+
+
 def make_endpoint(backend: Backend, op: Operation) -> Any:
     """The ASGI endpoint of one operation."""
     model = body_model(op)
@@ -177,16 +201,18 @@ def make_endpoint(backend: Backend, op: Operation) -> Any:
         now = backend.now_ms
         principal = backend.auth.authenticate(request.headers.get("authorization"),
                                               request.headers.get("x-api-key"), now)
-        backend.limiter.hit(principal.org_id, op.id, op.spends)
         if not granted(principal.scopes, op.scope):
             raise Problem(403, missing_scope_detail(op.scope, op.id), scope=op.scope,
                           operation=op.id)
         raw = await read_json(request, backend.config.max_body_bytes)
-        body = validate(model, raw, op)
-        backend.schemas.check(op.id, {} if raw is None else raw)
         idem_key = request.headers.get("idempotency-key")
+        replay = False
         if idem_key is not None and op.spends:
             check_key(idem_key)
+            replay = _is_replay(backend, principal.org_id, op.id, idem_key, raw)
+        backend.limiter.hit(principal.org_id, op.id, op.spends, replay=replay)
+        body = validate(model, raw, op)
+        backend.schemas.check(op.id, {} if raw is None else raw)
         ndjson = op.records is not None and wants_ndjson(request)
         call = Call(backend=backend, principal=principal, body=body, now_ms=now,
                     base_url=str(request.base_url).rstrip("/"), stream_all=ndjson,

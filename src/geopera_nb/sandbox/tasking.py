@@ -111,10 +111,11 @@ def decide_quotation(backend: Backend, tx: Tx, org_id: str, quotation_id: str, d
     from .lifecycle import advance_order
 
     quotation = _load(tx, "quotations", "quotation", org_id, quotation_id)
+    if quotation.get("expired") or (quotation["decision"] == "NOT_DECIDED"
+                                    and parse_iso(quotation["validUntil"]) <= now_ms):
+        raise Problem(410, f"quotation expired at {quotation['validUntil']}")
     if quotation["decision"] != "NOT_DECIDED":
         raise conflict(f"quotation already decided ({quotation['decision']})")
-    if parse_iso(quotation["validUntil"]) <= now_ms:
-        raise Problem(410, f"quotation expired at {quotation['validUntil']}")
     order, state, _ = orders.load(tx, org_id, quotation["orderId"])
     if (order["status"], order["subStatus"]) != ("PLACED", "QUOTATION_WAITING_RESPONSE"):
         raise conflict(f"order is {order['status']}/{order['subStatus']}: "
@@ -136,6 +137,26 @@ def decide_quotation(backend: Backend, tx: Tx, org_id: str, quotation_id: str, d
     if nxt is not None and nxt <= now_ms:
         advance_order(backend, tx, org_id, order["id"], now_ms)
     return quotation
+
+
+def expire_quotation(tx: Tx, order: dict[str, Any], state: dict[str, Any], at: int) -> None:
+    """The quotation lapsed undecided (``validUntil``): mark it expired, cancel, refund.
+
+    The quotation becomes ``REJECTED`` with ``"expired": true`` (so it leaves the
+    decisions inbox), the order ``CANCELED/QUOTATION_REJECTED`` with statusReason
+    ``"quotation expired"``, and any reservation (an accepted study option) is voided.
+    """
+    org_id = order["organizationId"]
+    quotation_id = state.get("quotationId")
+    if quotation_id:
+        quotation = _load(tx, "quotations", "quotation", org_id, quotation_id)
+        if quotation["decision"] == "NOT_DECIDED":
+            quotation.update(decision="REJECTED", decidedAt=to_iso(at), expired=True)
+            _update(tx, "quotations", quotation)
+    ledger.void(tx, org_id, order, at)
+    order["status"] = "CANCELED"
+    order["subStatus"] = "QUOTATION_REJECTED"
+    order["statusReason"] = "quotation expired"
 
 
 def close_pending(tx: Tx, order_id: str, now_ms: int) -> None:

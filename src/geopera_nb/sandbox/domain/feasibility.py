@@ -49,7 +49,7 @@ def parse_check_params(params: object, now: datetime) -> dict[str, Any]:
             raise DomainError(422, ("params", key), f"{key} must be a number between 0 and {hi:g}")
         out[key] = None if v is None else float(v)
     priority = params.get("priority") or "standard"
-    if priority not in PRIORITY_FACTORS:
+    if not isinstance(priority, str) or priority not in PRIORITY_FACTORS:
         raise DomainError(
             422, ("params", "priority"), "priority must be one of standard, priority, rush"
         )

@@ -78,8 +78,10 @@ def _bbox_geom(v: object) -> shapely.Geometry:
     w, s, e, n = (
         float(x) for x in (nums if len(nums) == 4 else [nums[0], nums[1], nums[3], nums[4]])
     )
-    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= n <= 90):
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
         raise DomainError(422, ("bbox",), "bbox is outside lon [-180, 180] / lat [-90, 90]")
+    if s > n:
+        raise DomainError(422, ("bbox",), f"bbox south ({s:g}) is north of its north ({n:g})")
     if w > e:  # crosses the antimeridian (RFC 7946 5.2)
         return shapely.MultiPolygon([shapely.box(w, s, 180, n), shapely.box(-180, s, e, n)])
     return shapely.box(w, s, e, n)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import shapely
@@ -27,6 +27,8 @@ from .util import parse_datetime
 
 __all__ = [
     "DEFAULT_WINDOW_DAYS",
+    "EARLIEST_INSTANT",
+    "HORIZON_DAYS",
     "MAX_WINDOW_DAYS",
     "PRIORITY_FACTORS",
     "TaskingRequest",
@@ -42,6 +44,10 @@ PRIORITY_FACTORS: dict[str, float] = {"standard": 1.0, "priority": 1.5, "rush": 
 DEFAULT_WINDOW_DAYS = 14
 #: Longest acquisition window a tasking group may ask for.
 MAX_WINDOW_DAYS = 366
+#: No window instant may lie before this (the Unix epoch) ...
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+#: ... or more than this many days (about 10 years) after the sandbox clock.
+HORIZON_DAYS = 3653
 
 Loc = tuple[str | int, ...]
 
@@ -118,7 +124,8 @@ def parse_window(
     Raises
     ------
     DomainError
-        422: not ISO date-times, end not after start, end not in the future, too long.
+        422: not ISO date-times, before 1970 or more than 10 years ahead, end not after
+        start, end not in the future, too long.
 
     Examples
     --------
@@ -127,6 +134,7 @@ def parse_window(
     >>> (e - s).days
     14
     """
+    latest = now + timedelta(days=HORIZON_DAYS)
     out: list[datetime] = []
     for key, default in (("start", now), ("end", None)):
         raw = params.get(key)
@@ -134,11 +142,18 @@ def parse_window(
             out.append(default if default is not None else out[0] + timedelta(days=default_days))
             continue
         try:
-            out.append(parse_datetime(raw))
-        except (ValueError, TypeError):
+            value = parse_datetime(raw)
+        except (ValueError, TypeError, OverflowError):
             raise DomainError(
                 422, (*loc, key), f"{key} must be an ISO 8601 date-time", "value_error.datetime"
             ) from None
+        if not EARLIEST_INSTANT <= value <= latest:
+            raise DomainError(
+                422,
+                (*loc, key),
+                f"{key} must lie between 1970-01-01 and {HORIZON_DAYS // 365} years from now",
+            )
+        out.append(value)
     start, end = out
     if end <= start:
         raise DomainError(422, (*loc, "end"), "end must be after start")
@@ -226,7 +241,7 @@ def normalise_tasking_group(
     max_cloud = _number(group, "maxCloudCoverage", loc, 100.0)
     max_off = _number(group, "maxOffNadir", loc, 90.0)
     priority = group.get("priority") or "standard"
-    if priority not in PRIORITY_FACTORS:
+    if not isinstance(priority, str) or priority not in PRIORITY_FACTORS:
         raise DomainError(
             422, (*loc, "priority"), "priority must be one of standard, priority, rush"
         )
