@@ -143,6 +143,33 @@ class Panel(w.VBox):
 
         self.scheduler.submit(task)
 
+    def ask_priced(
+        self,
+        question: str,
+        *,
+        price: Callable[[], dict[str, Any]],
+        describe: Callable[[dict[str, Any]], str],
+        on_yes: Callable[[], None],
+        yes_label: str,
+    ) -> None:
+        """Open the confirm dialog at once, then show the server's price in it.
+
+        The dialog reads ``question? pricing…`` (its Yes disabled) while ``price()`` runs;
+        then ``describe(answer)`` (Yes enabled), or ``Cannot place: ...`` when the answer
+        carries errors. Placement widgets use it so the credits shown are the API's.
+        """
+        self.confirm.ask(f"{question}? <i>pricing…</i>", on_yes=on_yes, yes_label=yes_label,
+                         ready=False)
+
+        def priced(answer: dict[str, Any]) -> None:
+            if answer.get("errors"):
+                problems = "; ".join(str(e.get("message")) for e in answer["errors"])
+                self.confirm.set_message(f"Cannot place: {html.escape(problems)}", ready=False)
+                return
+            self.confirm.set_message(describe(answer), ready=True)
+
+        self.run(price, priced, "price for placement")
+
     def _set_busy(self, delta: int) -> None:
         with self._busy_lock:
             self._busy_count += delta

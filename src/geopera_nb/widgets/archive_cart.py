@@ -329,28 +329,15 @@ class ArchiveCart(Panel):
             return
         key = self.last_idempotency_key = str(uuid.uuid4())
         split = self.split_by_date
-        self.confirm.ask(
-            f"Place {len(lines)} capture(s)? <i>pricing…</i>",
+        self.ask_priced(
+            f"Place {len(lines)} capture(s)",
+            price=lambda: self.client.orders.archive.estimate(captures=lines, splitByDate=split),
+            describe=lambda answer: (
+                f"Place {len(lines)} capture(s) as {len(answer.get('groups') or [])} order(s) "
+                f'for <b class="gn-confirm-credits">'
+                f"{money(answer.get('total_credits'), answer.get('total_aud'))}</b>?"),
             on_yes=lambda: self._place(lines, split, key),
             yes_label="Place cart",
-            ready=False,
-        )
-
-        def priced(answer: dict[str, Any]) -> None:
-            if answer.get("errors"):
-                problems = "; ".join(str(e.get("message")) for e in answer["errors"])
-                self.confirm.set_message(f"Cannot place: {html.escape(problems)}", ready=False)
-                return
-            self.confirm.set_message(
-                f"Place {len(lines)} capture(s) as {len(answer.get('groups') or [])} order(s) for "
-                f'<b class="gn-confirm-credits">{money(answer.get("total_credits"), answer.get("total_aud"))}</b>?',
-                ready=True,
-            )
-
-        self.run(
-            lambda: self.client.orders.archive.estimate(captures=lines, splitByDate=split),
-            priced,
-            "price for placement",
         )
 
     def _place(self, lines: list[dict[str, Any]], split: bool, key: str) -> None:

@@ -445,28 +445,15 @@ class TaskingPlanner(Panel):
         key = str(uuid.uuid4())  # one key per confirm dialog: a double click orders once
         self.last_idempotency_key = key
         name = html.escape(self.order_name.value or "(unnamed)")
-        self.confirm.ask(
-            f"Place {len(groups)} tasking order(s) <b>{name}</b>? <i>pricing…</i>",
+        self.ask_priced(
+            f"Place {len(groups)} tasking order(s) <b>{name}</b>",
+            price=lambda: self.client.orders.tasking.estimate(groups=groups),
+            describe=lambda answer: (
+                f"Place {len(groups)} tasking order(s) <b>{name}</b> for "
+                f'<b class="gn-confirm-credits">'
+                f"{money(answer.get('totalCredits'), answer.get('totalAud'))}</b>?"),
             on_yes=lambda: self._place(groups, key),
             yes_label="Place order",
-            ready=False,
-        )
-
-        def priced(answer: dict[str, Any]) -> None:
-            if answer.get("errors"):
-                problems = "; ".join(str(e.get("message")) for e in answer["errors"])
-                self.confirm.set_message(f"Cannot place: {html.escape(problems)}", ready=False)
-                return
-            self.confirm.set_message(
-                f"Place {len(groups)} tasking order(s) <b>{name}</b> for "
-                f'<b class="gn-confirm-credits">{money(answer.get("totalCredits"), answer.get("totalAud"))}</b>?',
-                ready=True,
-            )
-
-        self.run(
-            lambda: self.client.orders.tasking.estimate(groups=groups),
-            priced,
-            "price for placement",
         )
 
     def _place(self, groups: list[dict[str, Any]], key: str) -> None:
