@@ -202,3 +202,12 @@ def test_a_complete_trailer_must_carry_an_integer_count(make_client, trailer) ->
     client, _ = make_client(lambda r: httpx.Response(200, headers=NDJSON, content=data))
     with pytest.raises(errors.StreamError, match="record count"):
         list(client.stream("orders.list", {}))
+
+
+def test_stream_bytes_flags_a_line_that_is_not_an_object(make_client) -> None:
+    data = b'{"id": "o-1"}\n[1, 2]\n' + orjson.dumps(
+        {"stream": {"status": "complete", "count": 2}}) + b"\n"
+    client, _ = make_client(lambda r: httpx.Response(200, headers=NDJSON, content=data))
+    with pytest.raises(errors.MalformedStreamError) as caught:
+        list(client.stream_bytes("orders.list", {}))
+    assert caught.value.line == 2

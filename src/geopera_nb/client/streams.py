@@ -212,8 +212,15 @@ class NDJSONReader:
                     obj = None
                 if self._take_trailer(obj, lineno):
                     continue
-            if not line.strip():
+            stripped = line.strip()
+            if not stripped:
                 continue
+            if not (stripped.startswith(b"{") and stripped.endswith(b"}")):
+                # The raw path parses nothing itself (the columnar reader does, later), but
+                # a line that is not even shaped like an object is caught here, with its
+                # line number, like the parsing path does.
+                self._lineno = lineno
+                raise self._malformed("is not a JSON object", lineno)
             out.append(line)
         self._lineno = lineno
         self._count += len(out)
