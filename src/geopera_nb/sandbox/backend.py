@@ -208,11 +208,7 @@ class Backend:
 
     def ledger(self, org_id: str) -> dict[str, int]:
         """``{"granted", "balance", "reserved", "charged"}`` of an org (404 if unknown)."""
-        row = self.store.one("SELECT granted, balance, reserved, charged FROM orgs WHERE id = ?",
-                             (org_id,))
-        if row is None:
-            raise Problem(404, "organisation not found")
-        return {"granted": row[0], "balance": row[1], "reserved": row[2], "charged": row[3]}
+        return ledger.balances(self.store, org_id)
 
     def org_workspace(self, org_id: str) -> str:
         """The workspace id of an org."""

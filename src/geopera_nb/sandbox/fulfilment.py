@@ -20,6 +20,7 @@ from .store import Tx, dumps, loads
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .domain.deliveries import Delivery
     from .orders import Reader
 
 
@@ -56,37 +57,9 @@ def delivery_obj(doc: dict[str, Any]) -> Any:
     return Delivery(**fields)
 
 
-def _capture_id(delivery: Any) -> str:
-    for name in ("capture_id", "id", "item_id"):
-        value = getattr(delivery, name, None)
-        if isinstance(value, str):
-            return value
-    raise AttributeError("Delivery has no capture id")
-
-
-def _when(delivery: Any) -> datetime:
-    for name in ("datetime", "acquired", "at", "when"):
-        value = getattr(delivery, name, None)
-        if isinstance(value, datetime):
-            return value
-    for f in dataclasses.fields(delivery):
-        value = getattr(delivery, f.name)
-        if isinstance(value, datetime):
-            return value
-    raise AttributeError("Delivery has no datetime")
-
-
-def footprint(delivery: Any) -> BaseGeometry:
+def footprint(delivery: Delivery) -> BaseGeometry:
     """The footprint geometry of a delivery."""
-    for name in ("footprint", "geometry"):
-        value = getattr(delivery, name, None)
-        if isinstance(value, BaseGeometry):
-            return value
-    for f in dataclasses.fields(delivery):
-        value = getattr(delivery, f.name)
-        if isinstance(value, BaseGeometry):
-            return value
-    raise AttributeError("Delivery has no footprint")
+    return delivery.footprint
 
 
 # --- storing ----------------------------------------------------------------------------
@@ -98,8 +71,8 @@ def insert_deliveries(tx: Tx, order: dict[str, Any], deliveries: list[Any],
     for d in deliveries:
         tx.execute("INSERT OR IGNORE INTO deliveries (id, order_id, org_id, seq, at_ms,"
                    " delivered, doc) VALUES (?,?,?,?,?,?,?)",
-                   (_capture_id(d), order["id"], order["organizationId"], tx.next_seq(),
-                    from_datetime(_when(d)), int(delivered), dumps(delivery_doc(d))))
+                   (d.capture_id, order["id"], order["organizationId"], tx.next_seq(),
+                    from_datetime(d.datetime), int(delivered), dumps(delivery_doc(d))))
 
 
 def deliver_due(tx: Tx, order_id: str, at: int) -> None:

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .errors import Problem
-from .store import Tx
+from .store import Store, Tx
 
 
 def aud(credits: int) -> float:
@@ -30,8 +30,8 @@ def _entry(tx: Tx, org_id: str, order_id: str | None, kind: str, credits: int,
                (org_id, order_id, kind, credits, now_ms))
 
 
-def balances(tx: Tx, org_id: str) -> dict[str, int]:
-    """``{"granted", "balance", "reserved", "charged"}`` of an org."""
+def balances(tx: Tx | Store, org_id: str) -> dict[str, int]:
+    """``{"granted", "balance", "reserved", "charged"}`` of an org (in a transaction or not)."""
     row = tx.one("SELECT granted, balance, reserved, charged FROM orgs WHERE id = ?", (org_id,))
     if row is None:
         raise Problem(404, "organisation not found")

@@ -23,16 +23,6 @@ if TYPE_CHECKING:
 TASKING_PARAM_KEYS = ("start", "end", "maxCloudCoverage", "maxOffNadir", "priority")
 
 
-def attr(obj: Any, *names: str, default: Any = None) -> Any:
-    """The first of ``names`` that ``obj`` has (attribute or mapping key)."""
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
-
-
 def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
         return to_iso(from_datetime(value))
@@ -107,21 +97,19 @@ def prepare_tasking_group(backend: Backend, group: dict[str, Any], index: int,
     req = normalise_tasking_group(group, index, cat, now)
     if credits is None:
         credits = int(price_tasking_request(req)["credits"])
-    sensor = attr(req, "sensor")
-    sensor_id = sensor["id"] if isinstance(sensor, dict) else str(sensor)
+    sensor_id = str(req.sensor["id"])
     sensor_doc = cat.sensor(sensor_id) or {}
-    aois = list(attr(req, "aois", default=[]))
+    aois = list(req.aois)
     params = {
-        "start": _iso(attr(req, "start")), "end": _iso(attr(req, "end")),
-        "maxCloudCoverage": attr(req, "max_cloud", "maxCloudCoverage"),
-        "maxOffNadir": attr(req, "max_off_nadir", "maxOffNadir"),
-        "priority": attr(req, "priority", default="standard"),
+        "start": _iso(req.start), "end": _iso(req.end),
+        "maxCloudCoverage": req.max_cloud, "maxOffNadir": req.max_off_nadir,
+        "priority": req.priority,
     }
     check = check_feasibility(sensor_doc, aois, {k: v for k, v in params.items()
                                                  if v is not None}, now)
     return PreparedTasking(
         group=group, index=index, credits=credits, sensor_id=sensor_id, sensor=sensor_doc,
-        params=params, geometry=to_geojson(attr(req, "geometry")),
+        params=params, geometry=to_geojson(req.geometry),
         aoi_km2=sum(float(a.area_km2) for a in aois), check=check)
 
 
