@@ -9,7 +9,7 @@ import pytest
 import shapely
 from stac_items import ORDER_ID, item, items, ndjson
 
-from geopera_nb.errors import StreamError, TruncatedStreamError
+from geopera_nb.errors import ServerError, TruncatedStreamError
 from geopera_nb.frames import (
     _assets_fast,
     assets_frame_from_items,
@@ -102,7 +102,7 @@ def test_trailer_is_required_and_checked() -> None:
         assets_frame_from_ndjson(wrong)
     failed = data + orjson.dumps({"stream": {"status": "error", "problem": {
         "title": "Internal", "status": 500, "detail": "disk on fire"}}}) + b"\n"
-    with pytest.raises(StreamError, match="disk on fire"):
+    with pytest.raises(ServerError, match="disk on fire"):
         assets_frame_from_ndjson(failed)
 
 

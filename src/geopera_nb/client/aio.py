@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ..contract.states import OrderStatus
 from ..errors import RequestValidationError
 from .base import ClientBase
 from .namespaces import with_operations
@@ -242,7 +243,7 @@ class AsyncClient(ClientBase):
     async def wait_for(
         self,
         order_id: str,
-        until: Until = ("FULFILLED",),
+        until: Until = (OrderStatus.FULFILLED,),
         *,
         timeout: float | None = None,
         poll: float = 2.0,

@@ -48,10 +48,91 @@ from ..errors import (
 )
 from .fastjson import paused_gc
 
-__all__ = ["NDJSON_TYPES", "NDJSONReader"]
+__all__ = ["NDJSON_TYPES", "NDJSONReader", "check_trailer", "split_trailer"]
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 _TRAILER_MARK = b'"stream"'
+_SPACE = b" \t\r\n"
+
+
+def check_trailer(trailer: dict[str, Any] | None, records: int, operation: str) -> None:
+    """Raise unless ``trailer`` says the stream completed with exactly ``records`` records.
+
+    The one set of trailer rules: :class:`NDJSONReader` and the frames' columnar fast
+    path (which splits raw bytes itself) both end here, so the same stream gives the
+    same typed error wherever it is read.
+
+    Raises
+    ------
+    TruncatedStreamError
+        No trailer, or a count that differs from the records received.
+    APIError
+        An error trailer: its problem as the typed error of its status (a 410 problem
+        raises :class:`~geopera_nb.errors.GoneError`, ...).
+    StreamError
+        A trailer whose status is unknown, or a complete trailer without an integer count.
+
+    Examples
+    --------
+    >>> check_trailer({"status": "complete", "count": 2}, 2, "orders.list")
+    >>> check_trailer({"status": "error", "problem": {"status": 410, "detail": "gone"}}, 0, "x")
+    Traceback (most recent call last):
+    ...
+    geopera_nb.errors.GoneError: x: 410 Gone: gone
+    """
+    if trailer is None:
+        raise TruncatedStreamError(
+            f"{operation}: the stream ended without its trailer after {records} records "
+            "(truncated)", operation=operation, records=records)
+    status = trailer.get("status")
+    if status == "error":
+        problem = trailer.get("problem")
+        if not isinstance(problem, dict):
+            problem = {"status": 500, "title": "Stream error",
+                       "detail": "the stream ended with an error trailer"}
+        raise from_problem(problem, operation)
+    if status != "complete":
+        raise StreamError(f"{operation}: unknown stream trailer status {status!r}",
+                          operation=operation, records=records)
+    count = trailer.get("count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise StreamError(f"{operation}: the complete trailer has no record count "
+                          f"({count!r}); the records cannot be checked",
+                          operation=operation, records=records)
+    if count != records:
+        raise TruncatedStreamError(
+            f"{operation}: the trailer announced {count} records, {records} arrived",
+            operation=operation, records=records)
+
+
+def split_trailer(data: bytes) -> tuple[int, dict[str, Any] | None]:
+    """Where the records of raw NDJSON end, and its trailer (``None``: no trailer line).
+
+    The records are ``data[:end]``; nothing is copied. For readers that split the bytes
+    themselves (the frames' columnar path); check the result with :func:`check_trailer`.
+
+    Examples
+    --------
+    >>> split_trailer(b'{"a":1}\\n{"stream":{"status":"complete","count":1}}\\n')
+    (8, {'status': 'complete', 'count': 1})
+    >>> split_trailer(b'{"a":1}\\n')
+    (8, None)
+    """
+    stop = len(data)
+    while stop and data[stop - 1] in _SPACE:
+        stop -= 1
+    if not stop:
+        return 0, None
+    cut = data.rfind(b"\n", 0, stop)
+    last = data[cut + 1 : stop]
+    if _TRAILER_MARK in last[:32]:
+        try:
+            obj = orjson.loads(last)
+        except orjson.JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict) and set(obj) == {"stream"} and isinstance(obj["stream"], dict):
+            return cut + 1, obj["stream"]
+    return len(data), None
 
 
 class NDJSONReader:
@@ -227,28 +308,7 @@ class NDJSONReader:
         return out
 
     def _verify(self) -> None:
-        trailer = self._trailer
-        if trailer is None:
-            raise self.truncated("the stream ended without its trailer")
-        status = trailer.get("status")
-        if status == "error":
-            problem = trailer.get("problem")
-            if not isinstance(problem, dict):
-                problem = {"status": 500, "title": "Stream error",
-                           "detail": "the stream ended with an error trailer"}
-            raise from_problem(problem, self.operation)
-        if status != "complete":
-            raise StreamError(f"{self.operation}: unknown stream trailer status {status!r}",
-                              operation=self.operation, records=self._count)
-        count = trailer.get("count")
-        if not isinstance(count, int) or isinstance(count, bool):
-            raise StreamError(f"{self.operation}: the complete trailer has no record count "
-                              f"({count!r}); the records cannot be checked",
-                              operation=self.operation, records=self._count)
-        if count != self._count:
-            raise TruncatedStreamError(
-                f"{self.operation}: the trailer announced {count} records, {self._count} "
-                "arrived", operation=self.operation, records=self._count)
+        check_trailer(self._trailer, self._count, self.operation)
 
     def finish_records(self) -> list[dict[str, Any]]:
         """Parse what is left after the body ended and check the trailer."""

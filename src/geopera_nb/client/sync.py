@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ..contract.states import OrderStatus
 from .base import ClientBase
 from .namespaces import with_operations
 from .paging import make_pager
@@ -268,7 +269,7 @@ class Client(ClientBase):
     def wait_for(
         self,
         order_id: str,
-        until: Until = ("FULFILLED",),
+        until: Until = (OrderStatus.FULFILLED,),
         *,
         timeout: float | None = None,
         poll: float = 2.0,

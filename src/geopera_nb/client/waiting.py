@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
+from ..contract import states
+from ..contract.states import OrderStatus
+from ..contract.timestamps import parse_instant
 from ..errors import (
     DecisionRequiredError,
     OrderFailedError,
@@ -43,15 +45,7 @@ from ..errors import (
     WaitTimeoutError,
 )
 
-__all__ = ["FINAL_STATUSES", "SANDBOX_WAIT_TIMEOUT", "WAIT_TIMEOUT", "SandboxTime", "Until", "Waiter"]
-
-FINAL_STATUSES = frozenset({"FULFILLED", "FAILED", "CANCELED"})
-
-#: Sub-statuses in which the order waits for the customer, not for time to pass.
-AWAITING_CUSTOMER = {
-    "FEASIBILITY_WAITING_RESPONSE": "accept a feasibility option (orders.tasking.feasibility_decide)",
-    "QUOTATION_WAITING_RESPONSE": "accept or reject the quotation (orders.tasking.quotation_decide)",
-}
+__all__ = ["SANDBOX_WAIT_TIMEOUT", "WAIT_TIMEOUT", "SandboxTime", "Until", "Waiter"]
 
 #: Default ``wait_for`` timeouts: wall seconds on an account, sandbox seconds on a sandbox
 #: (where a poll costs no wall time, so waiting out a whole acquisition window is cheap).
@@ -82,7 +76,7 @@ class Waiter:
         self,
         order_id: str,
         *,
-        until: Until = ("FULFILLED",),
+        until: Until = (OrderStatus.FULFILLED,),
         timeout: float = 600.0,
         poll: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
@@ -123,15 +117,14 @@ class Waiter:
                 return True
         elif order.get("status") in self.targets or order.get("subStatus") in self.targets:
             return True
-        sub = order.get("subStatus")
-        if sub in AWAITING_CUSTOMER:
+        todo = states.awaiting_customer(order.get("subStatus"))
+        if todo is not None:
             # Polling on cannot help (and on a sandbox would only burn its clock, expiring
             # the quotation): the next step is the caller's.
             raise DecisionRequiredError(
                 f"order {self.order_id} is {self.describe(order)}: it waits for your "
-                f"decision; {AWAITING_CUSTOMER[str(sub)]}, then wait again", order=order)
-        status = order.get("status")
-        if status in FINAL_STATUSES:
+                f"decision; {todo}, then wait again", order=order)
+        if states.is_final(order.get("status")):
             reason = order.get("statusReason")
             raise OrderFailedError(
                 f"order {self.order_id} ended {self.describe(order)}"
@@ -169,7 +162,7 @@ class Waiter:
 
 
 def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return parse_instant(iso).timestamp()
 
 
 class SandboxTime:

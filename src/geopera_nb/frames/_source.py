@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from geopera_nb.frames._ndjson import check_trailer, split_trailer
+from geopera_nb.client.streams import check_trailer, split_trailer
 
 T = TypeVar("T")
 
@@ -68,8 +68,8 @@ def ndjson_lines(client: Any, op_id: str, body: dict[str, Any]) -> list[bytes]:
         return [orjson.dumps(r) for r in iter_records(client, op_id, body)]
     lines = [line for line in stream_bytes(op_id, body) if line.strip()]
     if lines and b'"stream"' in lines[-1][:16]:
-        tail, trailer = split_trailer(lines[-1])
-        if trailer is not None and not tail:
+        end, trailer = split_trailer(lines[-1])
+        if trailer is not None and end == 0:
             lines.pop()
             check_trailer(trailer, len(lines), op_id)
     return [line.rstrip(b"\r\n") if line.endswith(b"\n") else line for line in lines]

@@ -31,9 +31,9 @@ import pandas as pd
 import pystac
 import shapely
 
+from geopera_nb.client.streams import check_trailer, split_trailer
 from geopera_nb.frames._assets_fast import FastPathUnavailable, columns_from_ndjson, split_lines
 from geopera_nb.frames._build import dig, geometries_from_geojson
-from geopera_nb.frames._ndjson import check_trailer, find_trailer
 from geopera_nb.frames._source import DEFAULT_CONCURRENCY, map_orders, ndjson_lines, order_ids
 from geopera_nb.frames.schema import (
     ASSET_FIELDS,
@@ -122,7 +122,7 @@ def assets_frame_from_ndjson(
     -------
     GeoDataFrame
     """
-    _end, trailer = find_trailer(data)
+    _end, trailer = split_trailer(data)
     lines = split_lines(data)
     if trailer is not None:
         lines.pop()  # the trailer: the last non-blank line
