@@ -139,7 +139,7 @@ def start_sandbox(n_orders: int) -> tuple[str, str, Callable[[], None]]:
 
     from geopera_nb import sandbox
     from geopera_nb.sandbox import orders as sandbox_orders
-    from geopera_nb.sandbox.store import loads
+    from geopera_nb.server.state.store import loads
 
     limits = {"general": 10**9, "placement": 10**9, "spend": 10**9}
     data_dir = tempfile.mkdtemp(prefix="geopera-bench-")

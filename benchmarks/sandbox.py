@@ -31,7 +31,7 @@ import orjson
 
 from geopera_nb import sandbox as sandbox_module
 from geopera_nb.sandbox import orders as order_store
-from geopera_nb.sandbox.store import dumps, loads
+from geopera_nb.server.state.store import dumps, loads
 
 HIGH = {"general": 10**9, "placement": 10**9, "spend": 10**9}
 TOKEN = "gpsa_benchmark-admin-token"
@@ -51,7 +51,8 @@ def fc(coords: list[list[float]]) -> dict[str, Any]:
 
 
 def group(now: str, coords: list[list[float]]) -> dict[str, Any]:
-    from geopera_nb.sandbox.clock import parse_iso, to_iso
+    from geopera_nb.contract.timestamps import format_instant as to_iso
+    from geopera_nb.contract.timestamps import parse_ms as parse_iso
 
     t = parse_iso(now)
     return {"sensor": "geo-owl-30", "featureCollection": fc(coords),
@@ -140,7 +141,8 @@ def main() -> None:
             big = {"groups": [group(now, ring(999))]}
             opp = {"dataProduct": owl, "featureCollection": fc(ring(8)),
                    "params": {k: v for k, v in group(now, ring(8)).items() if k in ("start",)}}
-            from geopera_nb.sandbox.clock import parse_iso, to_iso
+            from geopera_nb.contract.timestamps import format_instant as to_iso
+            from geopera_nb.contract.timestamps import parse_ms as parse_iso
 
             opp["params"]["end"] = to_iso(parse_iso(opp["params"]["start"]) + 7 * 86_400_000)
             total = http.post("/v1/op/orders.list", json={"size": 1}).json()["totalElements"]

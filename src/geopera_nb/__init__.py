@@ -23,7 +23,7 @@ _LAZY: dict[str, str] = {
     "Client": "geopera_nb.client",
     "AsyncClient": "geopera_nb.client",
     "RetryPolicy": "geopera_nb.client",
-    "connect": "geopera_nb.client",
+    "connect": "geopera_nb.connection",
     "GeoperaError": "geopera_nb.errors",
     # sub-packages
     "errors": "geopera_nb.errors",
@@ -66,11 +66,19 @@ _LAZY: dict[str, str] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 
+#: Layers that add verbs to the frames' ``frame.gn`` accessor (the frames layer cannot
+#: import them): wired here whenever frames are reached through ``gn.*``.
+_FRAME_VERBS = ("geopera_nb.export",)
+
+
 def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'geopera_nb' has no attribute {name!r}")
     module = importlib.import_module(module_name)
+    if module_name == "geopera_nb.frames":
+        for plugin in _FRAME_VERBS:
+            importlib.import_module(plugin)
     value = module if module_name.endswith("." + name) else getattr(module, name)
     globals()[name] = value
     return value

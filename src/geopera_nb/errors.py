@@ -8,7 +8,7 @@
     │   └── AOIError                (also ValueError) an AOI that cannot be read
     ├── TransportError              the request did not complete
     │   ├── ConnectError
-    │   └── TimeoutError            (also builtins.TimeoutError)
+    │   └── RequestTimeoutError     (also builtins.TimeoutError)
     ├── ResponseError               a 2xx answer the client cannot read
     │   ├── PageCycleError          a paged answer that repeats itself
     │   └── StreamError             an NDJSON stream that is not whole
@@ -76,11 +76,11 @@ __all__ = [
     "OrderFailedError",
     "PageCycleError",
     "RateLimitedError",
+    "RequestTimeoutError",
     "RequestValidationError",
     "ResponseError",
     "ServerError",
     "StreamError",
-    "TimeoutError",
     "TransportError",
     "TruncatedStreamError",
     "UnauthenticatedError",
@@ -157,8 +157,8 @@ class ConnectError(TransportError):
     """The connection failed, was reset or closed before an answer arrived."""
 
 
-class TimeoutError(TransportError, builtins.TimeoutError):
-    """Connecting, sending or reading timed out."""
+class RequestTimeoutError(TransportError, builtins.TimeoutError):
+    """Connecting, sending or reading timed out (also a builtin :class:`TimeoutError`)."""
 
 
 class ResponseError(GeoperaError):
@@ -520,3 +520,16 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
+
+
+def __getattr__(name: str) -> Any:
+    """Deprecated names: ``errors.TimeoutError`` shadowed the builtin; it is
+    :class:`RequestTimeoutError` now (still a subclass of the builtin)."""
+    if name == "TimeoutError":
+        import warnings
+
+        warnings.warn("geopera_nb.errors.TimeoutError is deprecated: use RequestTimeoutError "
+                      "(or the builtin TimeoutError, which it subclasses)", DeprecationWarning,
+                      stacklevel=2)
+        return RequestTimeoutError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

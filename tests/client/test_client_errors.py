@@ -98,7 +98,7 @@ def test_from_problem_for_stream_trailers() -> None:
 def test_request_validation_error_is_a_type_error_and_aoi_error_a_value_error() -> None:
     assert issubclass(errors.RequestValidationError, TypeError)
     assert issubclass(errors.AOIError, ValueError) and issubclass(errors.AOIError, TypeError)
-    assert issubclass(errors.TimeoutError, TimeoutError)
+    assert issubclass(errors.RequestTimeoutError, TimeoutError)
     assert issubclass(errors.WaitTimeoutError, TimeoutError)
     assert issubclass(errors.TruncatedStreamError, errors.StreamError)
 

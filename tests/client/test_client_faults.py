@@ -80,7 +80,7 @@ def test_slow_body_forever_raises_timeout(server, fake_time) -> None:
     server.scripts["orders.get"] = [("slow", 1.0, 200, ORDER)]
     with Client(api_key=KEY, base_url=server.url, sleep=fake_time.sleep,
                 retry=RetryPolicy(max_attempts=2, base=0.01, jitter=0.0),
-                timeout=httpx.Timeout(2.0, read=0.3)) as c, pytest.raises(errors.TimeoutError):
+                timeout=httpx.Timeout(2.0, read=0.3)) as c, pytest.raises(errors.RequestTimeoutError):
         c.orders.get(order_id="o-1")
     assert server.count("orders.get") == 2
 

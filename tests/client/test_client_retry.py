@@ -113,7 +113,7 @@ def test_transport_errors_give_up_with_typed_errors(make_client) -> None:
     assert info.value.attempts == 4 and len(rec.api_requests) == 4
     assert info.value.__cause__ is None and info.value.__context__ is None
     client2, _ = make_client(sequence(httpx.ReadTimeout("slow")))
-    with pytest.raises(errors.TimeoutError):
+    with pytest.raises(errors.RequestTimeoutError):
         client2.orders.get(order_id="o-1")
 
 

@@ -40,5 +40,5 @@ def test_top_level_lazy_exports_resolve() -> None:
 
     assert gn.Client.__name__ == "Client" and gn.AsyncClient.__name__ == "AsyncClient"
     assert gn.GeoperaError is gn.errors.GeoperaError
-    assert gn.connect.__module__ == "geopera_nb.client.connect"
+    assert gn.connect.__module__ == "geopera_nb.connection"
     assert len(gn.OPERATIONS) == 26

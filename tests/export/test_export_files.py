@@ -13,7 +13,7 @@ from frames_scenario import Scenario
 import geopera_nb.frames as F
 from geopera_nb.export import COVERAGE_LAYERS, coverage_layers, export_coverage, export_frames
 from geopera_nb.export.writers import output_format, parquet_paths, write_frame
-from geopera_nb.frames._area import geodesic_km2
+from geopera_nb.geo import geodesic_area_km2 as geodesic_km2
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from frames_scenario import Scenario, aoi
 
 import geopera_nb.frames as F
 from geopera_nb.errors import ConflictError
-from geopera_nb.frames._area import geodesic_km2
 from geopera_nb.frames.schema import empty_frame
+from geopera_nb.geo import geodesic_area_km2 as geodesic_km2
 
 REL = 1e-3  # areas agree to 0.1 %
 

@@ -48,7 +48,8 @@ class Cli:
 
 
 def _window(sandbox: Any) -> dict[str, str]:
-    from geopera_nb.sandbox.clock import parse_iso, to_iso
+    from geopera_nb.contract.timestamps import format_instant as to_iso
+    from geopera_nb.contract.timestamps import parse_ms as parse_iso
 
     now = parse_iso(sandbox.now())
     return {"start": to_iso(now + 2 * 86_400_000), "end": to_iso(now + 22 * 86_400_000)}

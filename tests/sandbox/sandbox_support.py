@@ -58,7 +58,8 @@ def owl_product(api: Api) -> str:
 
 def window(sandbox: Any, start_days: float = 1.0, days: float = 18.0) -> dict[str, str]:
     """An acquisition window relative to the sandbox clock (other tests move it)."""
-    from geopera_nb.sandbox.clock import parse_iso, to_iso
+    from geopera_nb.contract.timestamps import format_instant as to_iso
+    from geopera_nb.contract.timestamps import parse_ms as parse_iso
 
     now = parse_iso(sandbox.now())
     day = 86_400_000

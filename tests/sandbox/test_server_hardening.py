@@ -27,8 +27,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from geopera_nb import sandbox as sandbox_module
-from geopera_nb.sandbox.app import create_app
-from geopera_nb.sandbox.lifecycle import NO_CAPTURE_REASON, fulfilment_outcome
+from geopera_nb.contract.states import REASONS, OrderEvent
+from geopera_nb.server.http.app import create_app
+from geopera_nb.server.service.lifecycle import fulfilment_outcome
+
+NO_CAPTURE_REASON = REASONS[OrderEvent.WINDOW_ENDED_EMPTY]
 
 
 def _corpus() -> ModuleType:
@@ -150,10 +153,10 @@ async def test_unexpected_error_is_one_problem_and_one_log_line(
 def test_fulfilment_outcome() -> None:
     assert fulfilment_outcome(0.0, 10, 20) is None
     assert fulfilment_outcome(0.5, 10, 20) is None
-    assert fulfilment_outcome(1.0, 10, 20) == "FULFILLED"
-    assert fulfilment_outcome(0.5, 20, 20) == "FULFILLED"  # partial: pro rata
-    assert fulfilment_outcome(0.0, 20, 20) == "FAILED"
-    assert fulfilment_outcome(0.0, 30, 20) == "FAILED"
+    assert fulfilment_outcome(1.0, 10, 20) == OrderEvent.DELIVERED
+    assert fulfilment_outcome(0.5, 20, 20) == OrderEvent.DELIVERED  # partial: pro rata
+    assert fulfilment_outcome(0.0, 20, 20) == OrderEvent.WINDOW_ENDED_EMPTY
+    assert fulfilment_outcome(0.0, 30, 20) == OrderEvent.WINDOW_ENDED_EMPTY
 
 
 @pytest.fixture
@@ -168,7 +171,7 @@ def own_sandbox() -> Iterator[Any]:
 def test_window_without_any_capture_fails_and_refunds(
     own_sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from geopera_nb.sandbox import fulfilment
+    from geopera_nb.server.service import fulfilment
 
     monkeypatch.setattr(fulfilment, "plan_tasking", lambda *args, **kwargs: None)
     org = own_sandbox.create_org(name="unlucky", credits=1_000_000)

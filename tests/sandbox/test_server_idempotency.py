@@ -113,8 +113,8 @@ def test_bad_idempotency_keys_are_422(api: Api) -> None:
 def test_a_claimed_key_in_flight_is_409() -> None:
     import pytest
 
-    from geopera_nb.sandbox.errors import Problem
-    from geopera_nb.sandbox.idempotency import Claims
+    from geopera_nb.server.problems import Problem
+    from geopera_nb.server.state.idempotency import Claims
 
     claims = Claims()
     with claims.claim("org", "orders.archive.place", "k"):

@@ -10,7 +10,7 @@ import pytest
 from sandbox_support import Api, problem_ok
 
 from geopera_nb import sandbox as sandbox_module
-from geopera_nb.sandbox.ratelimit import RateLimiter
+from geopera_nb.server.state.ratelimit import RateLimiter
 
 
 @pytest.fixture(scope="module")

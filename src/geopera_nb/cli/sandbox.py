@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from geopera_nb.sandbox.clock import DEFAULT_START
+from geopera_nb.contract.limits import RATE_LIMITS, REQUEST_BODY_MAX_BYTES
+from geopera_nb.server.config import DEFAULT_START
 
 
 @click.group(name="sandbox")
@@ -33,13 +34,16 @@ def command() -> None:
                    "into DIR/admin-token).", show_envvar=True)
 @click.option("--clock-start", default=DEFAULT_START, show_default=True,
               help="Initial sandbox time of a new database (ISO 8601).")
-@click.option("--rate-limit-general", type=click.IntRange(1), default=600, show_default=True,
+@click.option("--rate-limit-general", type=click.IntRange(1), default=RATE_LIMITS["general"],
+              show_default=True,
               help="Calls per org per minute.")
-@click.option("--rate-limit-placement", type=click.IntRange(1), default=60, show_default=True,
+@click.option("--rate-limit-placement", type=click.IntRange(1),
+              default=RATE_LIMITS["placement"], show_default=True,
               help="Placements per org per minute.")
-@click.option("--rate-limit-spend", type=click.IntRange(1), default=30, show_default=True,
+@click.option("--rate-limit-spend", type=click.IntRange(1), default=RATE_LIMITS["spend"],
+              show_default=True,
               help="Other spending calls per org per minute.")
-@click.option("--max-body-bytes", type=click.IntRange(1024), default=5 * 1024 * 1024,
+@click.option("--max-body-bytes", type=click.IntRange(1024), default=REQUEST_BODY_MAX_BYTES,
               show_default=True, help="Larger request bodies answer 413.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
@@ -49,12 +53,12 @@ def serve(host: str, port: int, data_dir: Path, seed: int, admin_token: str | No
           clock_start: str, rate_limit_general: int, rate_limit_placement: int,
           rate_limit_spend: int, max_body_bytes: int, log_level: str, access_log: bool) -> None:
     """Serve the sandbox API until interrupted (state in DIR/sandbox.db)."""
-    from geopera_nb.sandbox.clock import parse_iso
-    from geopera_nb.sandbox.config import SandboxConfig
-    from geopera_nb.sandbox.server import serve as run
+    from geopera_nb.contract.timestamps import parse_instant
+    from geopera_nb.server.config import SandboxConfig
+    from geopera_nb.server.runner import serve as run
 
     try:
-        parse_iso(clock_start)
+        parse_instant(clock_start)
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 instant: {clock_start!r}",
                                  param_hint="--clock-start") from exc

@@ -17,7 +17,6 @@ True
 from __future__ import annotations
 
 from .aio import AsyncClient
-from .connect import connect
 from .credentials import Credentials, resolve_credentials
 from .retry import RetryPolicy
 from .secret import Secret
@@ -29,6 +28,5 @@ __all__ = [
     "Credentials",
     "RetryPolicy",
     "Secret",
-    "connect",
     "resolve_credentials",
 ]

@@ -37,8 +37,8 @@ from ..contract import Operation
 from ..errors import (
     ConnectError,
     GeoperaError,
+    RequestTimeoutError,
     ResponseError,
-    TimeoutError,
     TransportError,
     from_response,
 )
@@ -81,7 +81,7 @@ def wrap_transport_error(exc: httpx.HTTPError, op_id: str, attempts: int) -> Geo
     tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return TimeoutError(f"{op_id}: {type(exc).__name__} ({reason}){tries}",
+        return RequestTimeoutError(f"{op_id}: {type(exc).__name__} ({reason}){tries}",
                             operation=op_id, attempts=attempts)
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
         return ConnectError(f"{op_id}: {type(exc).__name__} ({reason}){tries}",

@@ -182,7 +182,7 @@ class IllegalTransition(ValueError):
     """An event that the order's current state does not allow."""
 
 
-def _sub(value: str | None) -> SubStatus | None:
+def _sub_status(value: str | None) -> SubStatus | None:
     return None if value in (None, "") else SubStatus(value)
 
 
@@ -197,7 +197,7 @@ def transition(order_type: str, status: str, sub_status: str | None,
     ValueError
         For a type, status, sub-status or event this module does not know.
     """
-    kind, now, sub, what = OrderType(order_type), OrderStatus(status), _sub(sub_status), \
+    kind, now, sub, what = OrderType(order_type), OrderStatus(status), _sub_status(sub_status), \
         OrderEvent(event)
     try:
         return TRANSITIONS[(kind, now, sub, what)]
@@ -281,7 +281,7 @@ def describe(order: Mapping[str, Any]) -> str:
     """
     raw_status = order.get("status")
     try:
-        words = _STATUS_WORDS[OrderStatus(raw_status)]
+        words = _STATUS_WORDS[OrderStatus(str(raw_status))]
     except ValueError:
         words = str(raw_status)
         return words if not order.get("statusReason") else f"{words}: {order['statusReason']}"

@@ -35,6 +35,7 @@ import pystac
 from tqdm.auto import tqdm
 
 from geopera_nb.errors import GeoperaError
+from geopera_nb.frames.accessor import verb
 
 SHA256_MULTIHASH = "1220"
 _CHUNK = 1 << 20
@@ -265,6 +266,7 @@ class _Downloader:
         return have, appended
 
 
+@verb("download")
 def download_assets(
     frame_or_items: Any,
     dest: str | os.PathLike[str],

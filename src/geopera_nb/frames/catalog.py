@@ -9,8 +9,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geopera_nb.frames._area import geodesic_km2_many
 from geopera_nb.frames._build import build_frame
+from geopera_nb.geo import geodesic_areas_km2
 
 
 def catalog_frame_from_features(features: Iterable[Mapping[str, Any]]) -> gpd.GeoDataFrame:
@@ -25,7 +25,7 @@ def catalog_frame_from_features(features: Iterable[Mapping[str, Any]]) -> gpd.Ge
     (np.int64(900), 61.5)
     """
     frame = build_frame(features, "catalog", properties_key="properties")
-    frame["footprint_km2"] = pd.array(geodesic_km2_many(frame.geometry), dtype="Float64")
+    frame["footprint_km2"] = pd.array(geodesic_areas_km2(frame.geometry, missing=float("nan")), dtype="Float64")
     return frame
 
 

@@ -1,6 +1,9 @@
-"""The embedded Geopera sandbox: a real Orders & Tasking API server, offline.
+"""The embedded Geopera sandbox: run a real Orders & Tasking API server, offline, and get
+clients logged in to it.
 
-Start one in a background thread on a free loopback port::
+This module wires two layers that never import each other: the server
+(:mod:`geopera_nb.server`) and the client (:mod:`geopera_nb.client`). Start a sandbox in
+a background thread on a free loopback port::
 
     >>> import geopera_nb as gn                                   # doctest: +SKIP
     >>> with gn.sandbox.start(seed=0) as sb:                       # doctest: +SKIP
@@ -29,6 +32,9 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+
+from geopera_nb.client import AsyncClient, Client
+from geopera_nb.server.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_START, SandboxConfig
 
 __all__ = ["Org", "RemoteSandbox", "Sandbox", "SpawnedSandbox", "attach", "spawn", "start"]
 
@@ -112,18 +118,14 @@ class _Handle:
         result: dict[str, int] = self._admin("GET", f"/sandbox/orgs/{_org_id(org)}")
         return result
 
-    def client(self, org: Org, **kwargs: Any) -> Any:
-        """A ``geopera_nb.Client`` logged in as ``org``."""
-        from geopera_nb.client import Client
-
+    def client(self, org: Org, **kwargs: Any) -> Client:
+        """A ``geopera_nb.Client`` logged in as ``org`` (``client.sandbox`` is this handle)."""
         client = Client(api_key=org.api_key, base_url=self.url, **kwargs)
         client.sandbox = self
         return client
 
-    def async_client(self, org: Org, **kwargs: Any) -> Any:
+    def async_client(self, org: Org, **kwargs: Any) -> AsyncClient:
         """A ``geopera_nb.AsyncClient`` logged in as ``org``."""
-        from geopera_nb.client import AsyncClient
-
         client = AsyncClient(api_key=org.api_key, base_url=self.url, **kwargs)
         client.sandbox = self
         return client
@@ -226,9 +228,7 @@ def start(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
     Sandbox
         The handle (``.url``, ``.create_org``, ``.advance``, ``.client``, ``.stop``).
     """
-    from .clock import DEFAULT_START
-    from .config import DEFAULT_MAX_BODY_BYTES, SandboxConfig
-    from .server import ThreadServer
+    from geopera_nb.server.runner import ThreadServer  # uvicorn: only when one is started
 
     path, owns = _data_dir(data_dir)
     config = SandboxConfig(data_dir=path, seed=seed,
@@ -248,7 +248,7 @@ def _fresh_token() -> str:
 
 
 class SpawnedSandbox(_Handle):
-    """A sandbox server running as a separate process (``python -m geopera_nb.sandbox``)."""
+    """A sandbox server running as a separate process (``geopera-nb sandbox serve``)."""
 
     def __init__(self, process: subprocess.Popen[str], url: str, admin_token: str,
                  data_dir: Path, owns_dir: bool, argv: list[str]) -> None:
@@ -294,7 +294,7 @@ def spawn(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
     """
     path, owns = _data_dir(data_dir)
     token = admin_token or _fresh_token()
-    argv = [python or sys.executable, "-m", "geopera_nb.sandbox", "--host", "127.0.0.1",
+    argv = [python or sys.executable, "-m", "geopera_nb", "sandbox", "serve", "--host", "127.0.0.1",
             "--port", str(port), "--data", str(path), "--seed", str(seed),
             "--log-level", "warning"]
     if clock_start:
@@ -310,7 +310,7 @@ def spawn(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
 
 
 def _wait_ready(process: subprocess.Popen[str], timeout: float) -> str:
-    from .server import READY_PREFIX
+    from geopera_nb.server.runner import READY_PREFIX
 
     found: list[str] = []
     done = threading.Event()

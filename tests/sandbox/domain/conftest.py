@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from geopera_nb.sandbox.domain import Catalogue, build_catalogue
+from geopera_nb.server.domain import Catalogue, build_catalogue
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ import pytest
 import shapely
 from sgp4.api import Satrec, jday
 
-from geopera_nb.contract.geometry import geodesic_areas_km2
-from geopera_nb.sandbox.domain import SANDBOX_EPOCH, Catalogue, build_catalogue
+from geopera_nb.geo import geodesic_areas_km2
+from geopera_nb.server.domain import SANDBOX_EPOCH, Catalogue, build_catalogue
 
 SENSOR_KEYS = {"id", "name", "dataProductId", "resolutionM", "bands", "pricePerKm2",
                "priceAudPerKm2", "minKm2", "maxKm2", "maxOffNadirDeg", "feasibility",
@@ -122,7 +122,7 @@ def test_now_moves_the_archive() -> None:
 
 
 def test_orbits_are_sun_synchronous_mid_morning(cat: Catalogue) -> None:
-    from geopera_nb.sandbox.domain.orbits import _ecef, _lonlat, _times
+    from geopera_nb.server.domain.orbits import _ecef, _lonlat, _times
 
     secs = np.arange(0, 86400, 5.0)
     jd, fr = _times(cat.now, secs)

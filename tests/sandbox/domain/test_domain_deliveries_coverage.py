@@ -9,12 +9,12 @@ import shapely
 from shapely.geometry import box, shape
 
 from conftest import square_fc
-from geopera_nb.contract.geometry import (
+from geopera_nb.geo import (
     geodesic_area_km2,
     parse_feature_collection,
     split_antimeridian,
 )
-from geopera_nb.sandbox.domain import Catalogue, coverage, coverage_groups, plan_deliveries
+from geopera_nb.server.domain import Catalogue, coverage, coverage_groups, plan_deliveries
 
 AOIS = {
     "small": box(10, 45, 10.05, 45.04),

@@ -1,18 +1,17 @@
-"""The docstring examples of the domain modules run (numpydoc ``Examples``)."""
+"""The docstring examples of every sandbox server module run (numpydoc ``Examples``)."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = [
-    "geopera_nb.contract.geometry",
-    *(f"geopera_nb.sandbox.domain.{m}" for m in (
-        "astro", "catalogue", "coverage", "deliveries", "errors", "feasibility", "orbits",
-        "pricing", "raster", "search", "sensors", "stac", "tasking", "util")),
-]  # fmt: skip
+import geopera_nb.server
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(geopera_nb.server.__path__,
+                                                        "geopera_nb.server."))
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -23,7 +22,7 @@ def test_doctests(name: str) -> None:
 
 
 def test_public_api_is_explicit() -> None:
-    import geopera_nb.sandbox.domain as domain
+    import geopera_nb.server.domain as domain
 
     for name in domain.__all__:
         assert hasattr(domain, name), name

@@ -1,6 +1,6 @@
 """The fast paths give the answers of the slow ones they replace.
 
-- Ring checks: the numpy path of ``geometry._ring`` reports exactly the problems (``loc``,
+- Ring checks: the numpy path of ``geo.coordinates.check_ring`` reports exactly the problems (``loc``,
   ``msg``, order, per-feature cap) of the per-value reference ``_ring_scalar``, on the
   hostile corpus of tests/reliability and on generated rings; accepted AOIs are equal.
 - Areas: ``geodesic_area_km2`` is bit for bit pyproj's ``geometry_area_perimeter`` of the
@@ -31,17 +31,19 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.polygon import orient
 
 from conftest import square_fc
-from geopera_nb.contract import geometry
-from geopera_nb.contract.geometry import (
+from geopera_nb import geo
+from geopera_nb.contract.timestamps import format_instant as iso
+from geopera_nb.geo import (
     GeometryRejected,
+    coordinates,
     geodesic_area_km2,
     parse_feature_collection,
     parse_geometry,
+    validation,
 )
-from geopera_nb.sandbox.domain import Catalogue, check_feasibility, opportunities
-from geopera_nb.sandbox.domain.orbits import _coarse_sweep, count_passes
-from geopera_nb.sandbox.domain.tasking import union_area
-from geopera_nb.sandbox.domain.util import iso
+from geopera_nb.server.domain import Catalogue, check_feasibility, opportunities
+from geopera_nb.server.domain.orbits import _coarse_sweep, count_passes
+from geopera_nb.server.domain.tasking import union_area
 
 # --- ring checks: vectorised == per value ------------------------------------------------
 
@@ -51,7 +53,7 @@ def _reference_ring(raw: object, loc: Any, out: Any) -> Any:
     if not isinstance(raw, list):
         out.add(loc, "ring must be an array of positions")
         return None
-    return geometry._ring_scalar(raw, loc, out)
+    return coordinates._ring_scalar(raw, loc, out)
 
 
 def _outcome(fn: Any, value: Any) -> Any:
@@ -67,7 +69,7 @@ def _outcome(fn: Any, value: Any) -> Any:
 def _both(monkeypatch: pytest.MonkeyPatch, fn: Any, value: Any) -> tuple[Any, Any]:
     fast = _outcome(fn, value)
     with monkeypatch.context() as m:
-        m.setattr(geometry, "_ring", _reference_ring)
+        m.setattr(validation, "check_ring", _reference_ring)
         slow = _outcome(fn, value)
     return fast, slow
 
@@ -226,13 +228,13 @@ def test_area_computed_once_equals_a_fresh_computation() -> None:
         for a in aois:
             assert a.area_km2 == geodesic_area_km2(a.geometry) == _pyproj_area_km2(a.geometry)
         union, area = union_area([a.geometry for a in aois], [a.area_km2 for a in aois])
-        fresh = geometry.polygonal(shapely.union_all([a.geometry for a in aois]))
+        fresh = geo.polygonal(shapely.union_all([a.geometry for a in aois]))
         assert union.equals_exact(fresh, 0.0)
         assert area == geodesic_area_km2(fresh)
 
 
 def test_estimate_of_a_1000_vertex_aoi_is_fast(cat: Catalogue) -> None:
-    from geopera_nb.sandbox.domain.pricing import price_tasking
+    from geopera_nb.server.domain.pricing import price_tasking
 
     n = 999
     ring = [[150 + 0.05 * math.cos(2 * math.pi * k / n), -34 + 0.05 * math.sin(2 * math.pi * k / n)]
@@ -329,7 +331,7 @@ def test_count_passes_guards(cat: Catalogue) -> None:
     with pytest.raises(ValueError, match="multiple of 30"):
         count_passes(_sensor(cat, "geo-owl-30"), aois, cat.now, cat.now + timedelta(days=1),
                      coarse_step_s=100.0)  # fmt: skip
-    from geopera_nb.sandbox.domain import DomainError
+    from geopera_nb.server.domain import DomainError
 
     with pytest.raises(DomainError):
         count_passes(_sensor(cat, "geo-owl-30"), aois, cat.now, cat.now + timedelta(days=32))

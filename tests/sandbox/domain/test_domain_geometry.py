@@ -10,8 +10,8 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import box
 
-from geopera_nb.contract.geometry import (
-    MAX_VERTICES,
+from geopera_nb.contract.limits import VERTICES_MAX as MAX_VERTICES
+from geopera_nb.geo import (
     GeometryRejected,
     geodesic_area_km2,
     geodesic_areas_km2,
@@ -232,7 +232,7 @@ def test_ring_round_a_pole_is_rejected() -> None:
 
 
 def test_parse_feature_points_into_the_features_array() -> None:
-    from geopera_nb.contract.geometry import parse_feature
+    from geopera_nb.geo import parse_feature
 
     ok = {"type": "Feature", "properties": None, "geometry": poly(SQUARE)}
     assert parse_feature(ok, 4).index == 4

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geopera_nb.contract.geometry import GeometryRejected, parse_feature_collection, parse_geometry
+from geopera_nb.geo import GeometryRejected, parse_feature_collection, parse_geometry
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),

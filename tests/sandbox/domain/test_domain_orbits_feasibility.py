@@ -12,8 +12,10 @@ from sgp4.api import Satrec, jday
 from shapely.geometry import shape
 
 from conftest import square_fc
-from geopera_nb.contract.geometry import parse_feature_collection
-from geopera_nb.sandbox.domain import (
+from geopera_nb.contract.timestamps import format_instant as iso
+from geopera_nb.contract.timestamps import parse_instant as parse_datetime
+from geopera_nb.geo import parse_feature_collection
+from geopera_nb.server.domain import (
     Catalogue,
     DomainError,
     check_feasibility,
@@ -21,8 +23,7 @@ from geopera_nb.sandbox.domain import (
     opportunities,
     study_options,
 )
-from geopera_nb.sandbox.domain.astro import EARTH_RADIUS_KM, gmst_rad
-from geopera_nb.sandbox.domain.util import iso, parse_datetime
+from geopera_nb.server.domain.astro import EARTH_RADIUS_KM, gmst_rad
 
 PROPS = {"datetime", "satellite", "sensor", "offNadirDeg", "direction", "featureIndex",
          "sunElevationDeg"}  # fmt: skip

@@ -10,8 +10,9 @@ import pytest
 from shapely.geometry import box
 
 from conftest import square_fc
-from geopera_nb.contract.geometry import geodesic_area_km2, parse_feature_collection
-from geopera_nb.sandbox.domain import (
+from geopera_nb.contract.timestamps import format_instant as iso
+from geopera_nb.geo import geodesic_area_km2, parse_feature_collection
+from geopera_nb.server.domain import (
     Catalogue,
     DomainError,
     price_archive,
@@ -19,7 +20,6 @@ from geopera_nb.sandbox.domain import (
     price_tasking,
     price_tasking_group,
 )
-from geopera_nb.sandbox.domain.util import iso
 
 
 def group(**kw: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import box, shape
 
-from geopera_nb.sandbox.domain import Catalogue, DomainError, search_captures
+from geopera_nb.server.domain import Catalogue, DomainError, search_captures
 
 
 def run(cat: Catalogue, **body: Any) -> tuple[list[dict[str, Any]], str | None]:

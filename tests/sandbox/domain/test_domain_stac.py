@@ -18,7 +18,8 @@ import referencing
 from pystac.validation.local_validator import get_local_schema_cache
 from shapely.geometry import box
 
-from geopera_nb.sandbox.domain import (
+from geopera_nb.contract.timestamps import parse_instant as parse_datetime
+from geopera_nb.server.domain import (
     Catalogue,
     DomainError,
     asset_checksum,
@@ -27,8 +28,7 @@ from geopera_nb.sandbox.domain import (
     render_item_asset,
     stac_item,
 )
-from geopera_nb.sandbox.domain.raster import synthetic_rgb
-from geopera_nb.sandbox.domain.util import parse_datetime
+from geopera_nb.server.domain.raster import synthetic_rgb
 
 
 def href(item_id: str, file_name: str) -> str:
