@@ -104,7 +104,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return None
     if isinstance(value, pd.Timestamp):
-        return value.isoformat().replace("+00:00", "Z")
+        from geopera_nb.contract.timestamps import format_instant
+
+        return format_instant(value.to_pydatetime())
     if hasattr(value, "item"):
         return value.item()
     return value

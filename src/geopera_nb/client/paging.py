@@ -36,13 +36,11 @@ from typing import Any
 import orjson
 
 from ..contract import Operation
+from ..contract.limits import CLIENT_PAGE_SIZE, PAGE_SIZE_MAX
 from ..errors import PageCycleError, RequestValidationError, ResponseError
 
-__all__ = ["MAX_PAGE_SIZE", "Pager", "SinglePager", "SpringPager", "TokenPager", "make_pager"]
+__all__ = ["Pager", "SinglePager", "SpringPager", "TokenPager", "make_pager"]
 
-#: Largest ``size`` / ``limit`` the API accepts.
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 100
 
 
 class Pager:
@@ -183,10 +181,10 @@ def make_pager(op: Operation, body: dict[str, Any] | None, page_size: int | None
     body = dict(body or {})
     if page_size is None:
         given = body.get("limit" if op.id == "catalog.search" else "size")
-        page_size = given if isinstance(given, int) and given > 0 else DEFAULT_PAGE_SIZE
+        page_size = given if isinstance(given, int) and given > 0 else CLIENT_PAGE_SIZE
     if page_size < 1:
         raise RequestValidationError("page_size must be at least 1", fields=["page_size"])
-    page_size = min(page_size, MAX_PAGE_SIZE)
+    page_size = min(page_size, PAGE_SIZE_MAX)
     if op.paged:
         return SpringPager(op, body, page_size, max_items)
     if op.id == "catalog.search":

@@ -25,6 +25,8 @@ PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 500
 #: Highest ``page`` number accepted (0-based).
 PAGE_MAX = 1_000_000
+#: Page size the client asks for when it walks every page (``iter_records``).
+CLIENT_PAGE_SIZE = 100
 #: ``catalog.search`` ``limit``: default and maximum.
 CATALOG_LIMIT_DEFAULT = 100
 CATALOG_LIMIT_MAX = 500
@@ -60,6 +62,8 @@ VALIDATION_PROBLEMS_MAX = 20
 
 # --- time windows --------------------------------------------------------------------------
 
+#: Longest text read as an instant (ISO 8601 with an offset and nanoseconds fits).
+INSTANT_TEXT_MAX_LENGTH = 40
 #: A window that gives no ``end`` lasts this long (estimate, feasibility, passes, placement).
 DEFAULT_WINDOW_DAYS = 14
 #: Longest acquisition window of a tasking order.
@@ -75,6 +79,8 @@ QUOTATION_VALID_HOURS = 72
 IDEMPOTENCY_TTL_HOURS = 24
 #: Longest ``Idempotency-Key``.
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+#: Most credits one sandbox admin grant may give (and an org may start with).
+CREDITS_GRANT_MAX = 10**12
 #: Longest single ``clock/advance`` of the sandbox (10 years).
 CLOCK_ADVANCE_MAX_HOURS = 24 * 3660
 #: Longest lifetime of an API key made by the sandbox admin API (10 years).
@@ -111,3 +117,68 @@ FORM_BODY_MAX_BYTES = 64 * 1024
 #: Longest ``detail`` the sandbox writes, and the longest message text the client keeps
 #: of an error answer.
 ERROR_TEXT_MAX_CHARS = 2_000
+
+# --- delivered imagery (downloads and pixel loads) -----------------------------------------
+
+#: Largest file ``download_assets`` writes for an asset that declares no ``file:size``
+#: (one that declares it is held to exactly that size). Past it the download stops, the
+#: partial file is deleted and the file is reported failed; pass ``max_bytes=`` for more.
+ASSET_DOWNLOAD_MAX_BYTES = 16 * 1024**3
+#: Where ``download_assets`` writes and ``gn.load`` looks for a local catalogue when no
+#: directory is given (relative to the working directory).
+IMAGERY_DIR_DEFAULT = "geopera-imagery"
+#: Most pixels (width x height) of the grid one ``gn.load`` may ask for, lazy or not.
+LOAD_GRID_PIXELS_MAX = 1 << 34
+#: Most bytes an eager ``gn.load`` (no ``chunks``) may hold in memory; past it, pass
+#: ``chunks=`` for a lazy dask load.
+LOAD_EAGER_MAX_BYTES = 4 * 1024**3
+#: Pixel sizes that cannot be meant: under 1 cm in a projected CRS (degrees given for
+#: metres), over 1 degree in a geographic CRS (metres given for degrees).
+LOAD_RESOLUTION_MIN_M = 0.01
+LOAD_RESOLUTION_MAX_DEG = 1.0
+#: GDAL's HTTP settings when pixels are read over HTTP (signed hrefs): seconds per
+#: request and retries of a failed request.
+LOAD_HTTP_TIMEOUT_S = 60
+LOAD_HTTP_RETRIES = 3
+
+
+# --- placements, connections and sign-in (sandbox server) -----------------------------------
+
+#: Most tasking groups of one ``orders.tasking.estimate`` / ``orders.tasking.place``, and
+#: features of one ``orders.estimate`` / ``orders.place`` (each becomes one order).
+PLACEMENT_GROUPS_MAX = 100
+#: Most capture lines of one ``orders.archive.estimate`` / ``orders.archive.place``.
+CAPTURE_LINES_MAX = 500
+#: A request's headers must be complete this many seconds after its connection opened
+#: (or after the first byte of a kept-alive connection's next request); else it closes.
+REQUEST_HEADERS_TIMEOUT_S = 10.0
+#: A request body must be complete this many seconds after its headers (408 past it);
+#: a body the server answered without reading is drained this long, then cut.
+REQUEST_BODY_TIMEOUT_S = 30.0
+#: Longest user code the device verification page and ``sandbox approve`` read.
+DEVICE_USER_CODE_MAX_LENGTH = 32
+#: A device-flow poll may come this much sooner than ``interval`` before it is
+#: ``slow_down`` (clients sleep ``interval`` between polls; timers are not exact).
+DEVICE_POLL_SLACK_S = 1.0
+#: Most device authorizations waiting for approval at once (past it: 503).
+DEVICE_CODES_PENDING_MAX = 1000
+#: RFC 7636 ``code_verifier`` length range.
+PKCE_VERIFIER_MIN_LENGTH = 43
+PKCE_VERIFIER_MAX_LENGTH = 128
+
+# --- sandbox deliveries (the imagery the sandbox renders and serves) ------------------------
+
+#: Longest side, in pixels, of a delivered capture's data file: the pixel size is the
+#: sensor's resolution times the smallest power of two that keeps the footprint's UTM
+#: extent within this many pixels (``geopera:pixel_scale`` in the STAC Item).
+IMAGERY_MAX_PIXELS = 512
+#: Longest side, in pixels, of a delivered capture's thumbnail.
+THUMBNAIL_MAX_PIXELS = 256
+#: Longest lifetime a sandbox may give its signed asset hrefs (``signed_url_ttl_s``).
+SIGNED_URL_TTL_MAX_S = 7 * 24 * 3600
+#: Signed hrefs expire on a multiple of this many seconds (at most a tenth of the
+#: lifetime), so two listings made close together give the same hrefs.
+SIGNED_URL_STEP_S = 300
+#: Rendered-asset index entries one sandbox process keeps in memory (the index on disk
+#: is unbounded; past this the memory copy starts again empty).
+ASSET_INDEX_MEMORY_MAX = 10_000

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from .limits import INSTANT_TEXT_MAX_LENGTH
+
 __all__ = [
     "DAY_MS",
     "HOUR_MS",
@@ -33,8 +35,6 @@ __all__ = [
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Longest text read as an instant (an ISO 8601 instant with offset and nanoseconds fits).
-_MAX_TEXT = 40
 _MS = timedelta(milliseconds=1)
 
 
@@ -44,7 +44,7 @@ def parse_instant(value: object) -> datetime:
     Raises
     ------
     ValueError
-        When ``value`` is not such a string (or is longer than 40 characters).
+        When ``value`` is not such a string (or is longer than ``INSTANT_TEXT_MAX_LENGTH``).
 
     Examples
     --------
@@ -58,7 +58,7 @@ def parse_instant(value: object) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 date-time string, got {type(value).__name__}")
     text = value.strip()
-    if not 10 <= len(text) <= _MAX_TEXT:
+    if not 10 <= len(text) <= INSTANT_TEXT_MAX_LENGTH:
         raise ValueError("expected an ISO 8601 date-time string")
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

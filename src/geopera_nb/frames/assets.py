@@ -32,6 +32,7 @@ import pystac
 import shapely
 
 from geopera_nb.client.streams import check_trailer, split_trailer
+from geopera_nb.contract.timestamps import format_instant
 from geopera_nb.frames._assets_fast import FastPathUnavailable, columns_from_ndjson, split_lines
 from geopera_nb.frames._build import dig, geometries_from_geojson
 from geopera_nb.frames._source import DEFAULT_CONCURRENCY, map_orders, ndjson_lines, order_ids
@@ -180,7 +181,7 @@ def _item_from_row(row: pd.Series) -> dict[str, Any]:
     geometry = row.get("geometry")
     when = row.get("datetime")
     props: dict[str, Any] = {
-        "datetime": when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if pd.notna(when) else None,
+        "datetime": format_instant(when.to_pydatetime()) if pd.notna(when) else None,
     }
     for col in ASSETS.columns:
         if col.path[:1] == ("properties",) and col.name != "datetime" and pd.notna(row.get(col.name)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geopera_nb.contract.limits import KEY_LIFETIME_MAX_HOURS, NAME_MAX_LENGTH
+from geopera_nb.contract.limits import CREDITS_GRANT_MAX, KEY_LIFETIME_MAX_HOURS, NAME_MAX_LENGTH
 from geopera_nb.contract.timestamps import HOUR_MS, format_instant
 
 from ..problems import Invalid, Problem
@@ -12,13 +12,9 @@ from ..state import ledger, org_store
 from ..state.backend import Backend
 from ..state.scopes import DEFAULT_SCOPES, valid_scope
 
-#: Most credits one grant may give (and an org may start with).
-MAX_GRANT = 10**12
-
-
 def _credits(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_GRANT:
-        raise Invalid.at(["body", "credits"], f"credits must be an integer from 0 to {MAX_GRANT}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= CREDITS_GRANT_MAX:
+        raise Invalid.at(["body", "credits"], f"credits must be an integer from 0 to {CREDITS_GRANT_MAX}")
     return value
 
 
