@@ -12,6 +12,7 @@ from ..state import ledger, org_store
 from ..state.backend import Backend
 from ..state.scopes import DEFAULT_SCOPES, valid_scope
 
+
 def _credits(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= CREDITS_GRANT_MAX:
         raise Invalid.at(["body", "credits"], f"credits must be an integer from 0 to {CREDITS_GRANT_MAX}")
