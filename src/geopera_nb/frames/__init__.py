@@ -31,25 +31,27 @@ from geopera_nb.frames.coverage import (
     coverage_groups_frame,
     coverage_groups_from_answer,
 )
+from geopera_nb.frames.decisions import (
+    decisions_frame,
+    decisions_frame_from_records,
+    quotations_frame,
+    studies_frame,
+    studies_frame_from_records,
+)
 from geopera_nb.frames.estimates import (
     archive_estimate_frame,
     estimate_frame,
     tasking_estimate_frame,
 )
 from geopera_nb.frames.orders import orders_frame, orders_frame_from_records
-from geopera_nb.frames.schema import SCHEMAS, empty_frame, get_schema
-from geopera_nb.frames.tasking import (
-    decisions_frame,
-    decisions_frame_from_records,
+from geopera_nb.frames.planning import (
     opportunities_frame,
     opportunities_frame_from_features,
-    quotations_frame,
     sensors_frame,
     sensors_frame_from_records,
-    studies_frame,
-    studies_frame_from_records,
     templates_frame,
 )
+from geopera_nb.frames.schema import SCHEMAS, empty_frame, get_schema
 
 __all__ = [
     "SCHEMAS",

@@ -43,7 +43,7 @@ from geopera_nb.geo import (
 )
 from geopera_nb.server.domain import Catalogue, check_feasibility, opportunities
 from geopera_nb.server.domain.orbits import _coarse_sweep, count_passes
-from geopera_nb.server.domain.tasking import union_area
+from geopera_nb.server.domain.tasking_request import union_area
 
 # --- ring checks: vectorised == per value ------------------------------------------------
 

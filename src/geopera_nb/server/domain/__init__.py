@@ -6,7 +6,7 @@ requests, stores state and calls these functions; it turns :class:`DomainError` 
 answers (422 ``detail`` with ``"body"`` prepended to ``loc``; other statuses as problems).
 
 Modules: :mod:`.catalogue` (sensors, products, archive captures), :mod:`.search`
-(``catalog.search``), :mod:`.tasking` and :mod:`.pricing` (estimates),
+(``catalog.search``), :mod:`.tasking_request` and :mod:`.pricing` (estimates),
 :mod:`.feasibility` (checks, study options), :mod:`.orbits` (predicted passes),
 :mod:`.deliveries` (capture plans), :mod:`.coverage`, :mod:`.stac` (items and assets),
 :mod:`.money` (credits), :mod:`.seeding` (ids and random generators from the seed).
@@ -25,18 +25,18 @@ _WHERE = {
     "Delivery": "deliveries",
     "DomainError": "rejections",
     "HOST_NAME": "search",
-    "PRIORITY_FACTORS": "tasking",
+    "PRIORITY_FACTORS": "tasking_request",
     "SANDBOX_EPOCH": "seeding",
-    "TaskingRequest": "tasking",
+    "TaskingRequest": "tasking_request",
     "asset_checksum": "stac",
     "build_catalogue": "catalogue",
     "check_feasibility": "feasibility",
     "coverage": "coverage",
     "coverage_groups": "coverage",
-    "normalise_tasking_group": "tasking",
+    "normalise_tasking_group": "tasking_request",
     "opportunities": "orbits",
     "parse_check_params": "feasibility",
-    "parse_window": "tasking",
+    "parse_window": "tasking_request",
     "plan_deliveries": "deliveries",
     "price_archive": "pricing",
     "price_archive_line": "pricing",

@@ -22,7 +22,7 @@ from .money import aud, credits
 from .orbits import count_passes
 from .rejections import DomainError
 from .seeding import rng_for, stable_uuid
-from .tasking import PRIORITY_FACTORS, TaskingRequest, parse_window
+from .tasking_request import PRIORITY_FACTORS, TaskingRequest, parse_window
 
 __all__ = ["MIN_POINTING_DEG", "check_feasibility", "parse_check_params", "study_options"]
 
@@ -174,7 +174,7 @@ def study_options(
     Examples
     --------
     >>> from geopera_nb.server.domain.catalogue import build_catalogue
-    >>> from geopera_nb.server.domain.tasking import normalise_tasking_group
+    >>> from geopera_nb.server.domain.tasking_request import normalise_tasking_group
     >>> cat = build_catalogue(0, n_captures=10)
     >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
     ...       "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [0.1, 0], [0.1, 0.1],

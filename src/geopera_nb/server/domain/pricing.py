@@ -28,7 +28,7 @@ from geopera_nb.geo import (
 from .catalogue import Catalogue
 from .money import aud, credits
 from .rejections import DomainError, from_geometry
-from .tasking import TaskingRequest, normalise_tasking_group
+from .tasking_request import TaskingRequest, normalise_tasking_group
 
 __all__ = [
     "TaskingRequest",

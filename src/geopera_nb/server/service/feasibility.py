@@ -11,7 +11,7 @@ from geopera_nb.geo import parse_feature_collection
 
 from ..domain.feasibility import check_feasibility
 from ..domain.orbits import opportunities as predict_passes
-from ..domain.tasking import parse_window
+from ..domain.tasking_request import parse_window
 from ..problems import Invalid, Problem
 from ..state import decision_store
 from . import lifecycle
@@ -45,7 +45,7 @@ def check(call: Call) -> Any:
 def opportunities(call: Call) -> Any:
     """``orders.tasking.opportunities_list``: predicted passes (manual sensors: none).
 
-    The window is read as every tasking window is (:func:`..domain.tasking.parse_window`:
+    The window is read as every tasking window is (:func:`..domain.tasking_request.parse_window`:
     the same default length as the feasibility check, so both count the same passes),
     at most ``PASS_PREDICTION_MAX_DAYS`` long.
     """

@@ -45,7 +45,7 @@ from geopera_nb.geo import geodesic_area_km2, polygonal, to_geojson
 
 from ..domain.feasibility import study_options
 from ..domain.money import aud
-from ..domain.tasking import normalise_tasking_group
+from ..domain.tasking_request import normalise_tasking_group
 from ..problems import Invalid, Problem, conflict
 from ..state import decision_store, delivery_store, ledger, order_store
 from ..state.auth import Principal

@@ -17,7 +17,7 @@ from geopera_nb.geo import to_geojson
 
 from ..domain.feasibility import check_feasibility
 from ..domain.pricing import price_tasking_request
-from ..domain.tasking import normalise_tasking_group
+from ..domain.tasking_request import normalise_tasking_group
 from ..problems import Invalid, Problem
 from ..state.auth import Principal
 from ..state.backend import Backend
