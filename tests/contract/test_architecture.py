@@ -36,3 +36,14 @@ def test_import_contracts_hold() -> None:
 def test_dependencies_are_declared_and_used() -> None:
     done = subprocess.run([_tool("deptry"), "src"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_ruff_is_clean() -> None:
+    done = subprocess.run([_tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:]
+
+
+def test_mypy_is_clean() -> None:
+    done = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:]
