@@ -78,9 +78,9 @@ def test_inbox_accepts_a_feasibility_option(lab_page: LabPage, api_client: Any,
     lab_page.screenshot("pending")
 
     row.locator(".gn-accept-option").first.click()
-    yes = page.locator(".gn-inbox .gn-confirm-yes").first
+    yes = row.locator(".gn-confirm-yes").first  # the confirm opens in the row that asked
     yes.wait_for(state="visible")
-    assert "credits" in page.locator(".gn-inbox .gn-confirm-message").first.inner_text().lower()
+    assert "credits" in row.locator(".gn-confirm-message").first.inner_text().lower()
     lab_page.screenshot("confirm")
     yes.click()
 

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from geopera_nb.contract.geometry import geodesic_area_km2, parse_geometry
+from geopera_nb.geo import geodesic_area_km2, parse_geometry
 from geopera_nb.widgets import AOIDrawer
 from geopera_nb.widgets.testing import DrawFrontend, upload_files
 
@@ -78,9 +78,11 @@ def test_invalid_shape_is_marked_red_with_its_reason(drawer: AOIDrawer) -> None:
     assert kinds == ["GeoJSON", "Marker"]
     outline, label = drawer.invalid_layer.layers
     assert outline.style["color"] == "#d7263d"
-    assert "gn-invalid-reason" in label.icon.html and "Self-intersection" in label.icon.html
-    assert label.title == row.reason
-    assert "Self-intersection" in drawer.summary.value
+    # on screen the reason is in words, with the place in degrees (never shapely's text)
+    words = "the outline crosses itself near 10.05° E, 10.05° N"
+    assert "gn-invalid-reason" in label.icon.html and words in label.icon.html
+    assert label.title == words
+    assert words in drawer.summary.value and "Self-intersection[" not in drawer.summary.value
     assert drawer.feature_collection()["features"] == []
     assert len(drawer.feature_collection(valid_only=False)["features"]) == 1
     drawer.clear()
@@ -136,6 +138,12 @@ def test_file_upload_widget_loads_and_reports_bad_files(drawer: AOIDrawer, tmp_p
 
     upload_files(drawer.upload, {"aoi.geojson": content})
     assert drawer.aois.name.tolist() == ["up"]
+    # the picked files are consumed, and the button reads "Load file", never "Load file (1)"
+    # (ipywidgets writes the count on the button; the drawer's CSS hides it)
+    assert drawer.upload.value == ()
+    assert '.gn-aoi-upload::after{content:"Load file"' in drawer._upload_css.value
+    upload_files(drawer.upload, {"aoi.geojson": content})  # the same file again: loaded again
+    assert drawer.aois.name.tolist() == ["up", "up"]
     upload_files(drawer.upload, {"broken.geojson": b"{nope"}, last_modified=2)
     assert "broken.geojson" in drawer.error
     assert "gn-error" in drawer.error_html._dom_classes
@@ -169,3 +177,36 @@ def test_antimeridian_shape_is_split_like_the_server(drawer: AOIDrawer) -> None:
     geom = drawer.aois.geometry.iloc[0]
     assert geom.geom_type == "MultiPolygon"
     assert drawer.aois.area_km2.iloc[0] < 300
+
+
+def test_a_bowtie_alone_says_none_valid_not_zero_km2(drawer: AOIDrawer) -> None:
+    DrawFrontend(drawer.draw_control).create(BOWTIE)
+    summary = drawer.summary.value
+    assert summary.startswith("1 AOI, none valid"), summary
+    assert "0.00 km²" not in summary and "AOI(s)" not in summary
+
+
+def test_summary_counts_with_plurals_and_thousands_separators(drawer: AOIDrawer) -> None:
+    browser = DrawFrontend(drawer.draw_control)
+    browser.create(square(140.0, -30.0, 1.0))  # ~11,000 km²
+    browser.create(BOWTIE)
+    summary = drawer.summary.value
+    area = drawer.aois.area_km2.iloc[0]
+    assert summary.startswith(f"1 valid AOI, {area:,.2f} km²; 1 invalid AOI"), summary
+    assert "," in f"{area:,.2f}"
+
+
+def test_valid_aois_are_labelled_on_the_map(drawer: AOIDrawer) -> None:
+    browser = DrawFrontend(drawer.draw_control)
+    browser.create(square(149.0, -35.4, 0.1))
+    browser.create(square(150.0, -35.4, 0.1))
+    labels = drawer.label_layer.layers
+    assert [type(x).__name__ for x in labels] == ["Marker", "Marker"]
+    area = drawer.aois.area_km2.iloc[0]
+    assert f"AOI 0 · {area:,.2f} km²" in labels[0].icon.html
+    assert "gn-aoi-label" in labels[1].icon.html and "AOI 1" in labels[1].icon.html
+    lat, lon = labels[0].location
+    assert 149.0 < lon < 149.1 and -35.4 < lat < -35.3  # inside its shape
+    assert drawer.label_layer.name == "AOI labels"
+    browser.delete(0)
+    assert len(drawer.label_layer.layers) == 1

@@ -80,6 +80,13 @@ def test_split_by_date_groups_and_place_once(
     assert sorted(o["id"] for o in orders) == sorted(cart.placed)
     assert len(cart.placed) == 2
     assert sum(o["credits"]["reserved"] for o in orders) == credits
+    # the result is each order as the server answers orders.get, in words, with its money
+    assert sorted(o["id"] for o in cart.placed_orders) == sorted(cart.placed)
+    assert {o["status"] for o in cart.placed_orders} == {"PLACED"}
+    shown = cart.place_result.value
+    assert shown.count('data-status="PLACED"') == 2 and "Sent 2 orders; the server says" in shown
+    for order in orders:
+        assert f"{order['credits']['reserved']:,} credits reserved" in shown
 
 
 def test_capture_outside_the_aoi_is_an_inline_error(
@@ -96,6 +103,9 @@ def test_capture_outside_the_aoi_is_an_inline_error(
     cart.set_captures([far])
     cart.cart = [far["id"]]
     assert cart.estimate["errors"] and "⚠" in cart.table.value
+    # the headline never reads 0 credits: it says the capture cannot be priced, and why
+    assert "gn-price-total" not in cart.price.value and "0 credits" not in cart.price.value
+    assert "No price" in cart.price.value and "1 capture cannot be priced: " in cart.price.value
     cart.place_button.click()
     assert "Cannot place" in cart.confirm.message.value and cart.confirm.yes_button.disabled
 
@@ -166,3 +176,16 @@ def test_map_zooms_to_the_captures_and_the_aoi(client: Any, catalog: list[dict[s
     empty = ArchiveCart(client, online=False, scheduler=ImmediateScheduler())
     empty.set_captures([{"type": "Feature", "id": "x", "geometry": None, "properties": {}}])
     assert list(empty.map.center) == [0.0, 0.0]
+
+
+def test_the_capture_minimum_is_explained(spy: Spy, catalog: list[dict[str, Any]]) -> None:
+    target = catalog[0]
+    minimum = target["properties"]["price"]["minKm2"]
+    centre = shape(target["geometry"]).representative_point()
+    tiny = box(centre.x - 0.004, centre.y - 0.004, centre.x + 0.004, centre.y + 0.004)
+    cart = ArchiveCart(spy, aoi=tiny, online=False, scheduler=ImmediateScheduler())
+    cart.set_captures([target])
+    cart.cart = [target["id"]]
+    line = cart.estimate["groups"][0]["captures"][0]
+    assert line["areaKm2"] < minimum == line["billableKm2"]
+    assert f"billed as {minimum:g} km², the capture minimum" in cart.table.value

@@ -110,8 +110,8 @@ def test_panel_shows_api_errors_with_status_and_detail() -> None:
 
     panel = Panel(scheduler=ImmediateScheduler())
     panel.run(lambda: (_ for _ in ()).throw(Conflict()), print, "accept")
-    assert panel.error == "accept: 409 Conflict: study already decided"
-    assert "409 Conflict" in panel.error_html.value
+    assert panel.error == "Accept: Study already decided (409)"
+    assert "Study already decided (409)" in panel.error_html.value
     assert describe_error(KeyError("x")) == "KeyError: 'x'"
     assert not panel.busy
 
@@ -133,8 +133,8 @@ def test_confirm_dialog_runs_once_and_can_wait_for_a_price() -> None:
 
 def test_offline_map_has_world_outline_and_no_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
     m = make_map(online=False)
-    assert isinstance(m.layers[-1], L.GeoJSON) and m.layers[-1].name == "World outline"
-    assert len(m.layers[-1].data["features"]) == 177
+    world = next(layer for layer in m.layers if layer.name == "World outline")
+    assert isinstance(world, L.GeoJSON) and len(world.data["features"]) == 177
     assert not any(isinstance(layer, L.TileLayer) and layer.url for layer in m.layers)
     online = make_map(online=True)
     assert any(

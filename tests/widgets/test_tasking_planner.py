@@ -95,7 +95,9 @@ def test_invalid_shapes_are_not_sent_and_show_their_reason(spy: Spy) -> None:
     planner, browser = make(spy)
     browser.create(BOWTIE)
     assert spy.ops("orders.tasking.estimate") == []
-    assert "Self-intersection" in planner.price_table.value
+    assert "the outline crosses itself near 10.05° E, 10.05° N" in planner.price_table.value
+    assert "Self-intersection[" not in planner.price_table.value
+    assert "1 AOI drawn, none valid" in planner.price.value
     browser.create(CANBERRA)
     assert len(spy.ops("orders.tasking.estimate")[-1]["groups"]) == 1
 
@@ -200,6 +202,11 @@ def test_place_order_confirms_credits_and_orders_once_on_double_click(
     assert [o["id"] for o in orders] == planner.placed
     assert orders[0]["tags"] == ["demo"] and orders[0]["credits"]["estimated"] == credits
     assert planner.placed[0] in planner.place_result.value
+    # the result is the server's word on the order, read back with orders.get
+    assert spy.ops("orders.get")[-1] == {"order_id": planner.placed[0]}
+    assert planner.placed_orders[0]["status"] == orders[0]["status"] == "PLACED"
+    assert "Placed: the quotation is being prepared" in planner.place_result.value
+    assert 'data-status="PLACED"' in planner.place_result.value
     # the same key sent again (a retried click) cannot order twice either
     again = spy.orders.tasking.place(
         groups=planner.groups(), displayName="Farm A", idempotency_key=key
@@ -230,3 +237,15 @@ def test_widget_tree_has_the_browser_hooks(spy: Spy) -> None:
         (planner.drawer.map, "gn-map"),
     ]:
         assert css in widget._dom_classes
+
+
+def test_controls_are_laid_out_uncut(spy: Spy) -> None:
+    """'Priority' sits beside its buttons; buttons and pickers are as wide as their text."""
+    planner, _ = make(spy)
+    assert planner.priority.description == ""  # ToggleButtons wraps its own label above
+    row = next(box for box in planner.form.box.children
+               if planner.priority in getattr(box, "children", ()))
+    assert ">Priority<" in row.children[0].value
+    assert planner.save_button.layout.width == "auto"  # never "Save as tem…"
+    assert planner.sensor.layout.width == "100%"  # "Owl 30 cm (geo-owl-30)" fits
+    assert "km2" not in planner.sensor_info.value and "km²" in planner.sensor_info.value

@@ -22,43 +22,26 @@ import traitlets as t
 
 from ._confirm import ConfirmDialog
 from ._scheduler import Scheduler, ThreadScheduler
+from .messages import error_message, row_sentence, unique
 
-__all__ = ["Panel", "describe_error"]
+__all__ = ["Panel", "Verdict", "describe_error"]
 
 T = TypeVar("T")
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line for an exception: ``"409 Conflict: study already decided"`` for API errors.
-
-    Parameters
-    ----------
-    exc
-        Any exception; :class:`geopera_nb.errors.APIError` (``status``, ``problem``,
-        ``detail``) is spelt out with its status code and the server's detail.
+    """One line for an exception, for a person (:func:`.messages.error_message`).
 
     Examples
     --------
     >>> describe_error(ValueError("bad AOI"))
     'ValueError: bad AOI'
     """
-    status = getattr(exc, "status", None)
-    if isinstance(status, int):
-        problem = getattr(exc, "problem", None) or {}
-        title = problem.get("title") if isinstance(problem, dict) else None
-        detail = getattr(exc, "detail", None) or (
-            problem.get("detail") if isinstance(problem, dict) else None
-        )
-        if not isinstance(detail, str):
-            errors = getattr(exc, "errors", None)
-            detail = "; ".join(
-                f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}"
-                for e in errors or []
-                if isinstance(e, dict)
-            ) or str(exc)
-        head = f"{status} {title}" if title else str(status)
-        return f"{head}: {detail}"
-    return f"{type(exc).__name__}: {exc}"
+    return error_message(exc)
+
+
+#: ``check()`` of :meth:`Panel.ask_priced`: (an HTML note for the dialog, warnings).
+Verdict = tuple[str, list[str]]
 
 
 class Panel(w.VBox):
@@ -97,9 +80,14 @@ class Panel(w.VBox):
     # --- display helpers -------------------------------------------------------------
 
     def show_error(self, exc: BaseException | str, context: str = "") -> None:
-        """Show an error inline (never swallowed: it stays until the next action)."""
+        """Show an error inline (never swallowed: it stays until the next action).
+
+        ``context`` says what was being done ("accepting the option"); the text comes
+        from :func:`.messages.error_message`.
+        """
         text = exc if isinstance(exc, str) else describe_error(exc)
-        self.error = f"{context}: {text}" if context else text
+        text = text[:1].upper() + text[1:]
+        self.error = f"{context[:1].upper() + context[1:]}: {text}" if context else text
 
     def clear_error(self) -> None:
         """Remove the error line."""
@@ -151,24 +139,51 @@ class Panel(w.VBox):
         describe: Callable[[dict[str, Any]], str],
         on_yes: Callable[[], None],
         yes_label: str,
+        check: Callable[[], Verdict] | None = None,
+        problems: Callable[[dict[str, Any]], list[str]] | None = None,
     ) -> None:
         """Open the confirm dialog at once, then show the server's price in it.
 
-        The dialog reads ``question? pricing…`` (its Yes disabled) while ``price()`` runs;
-        then ``describe(answer)`` (Yes enabled), or ``Cannot place: ...`` when the answer
-        carries errors. Placement widgets use it so the credits shown are the API's.
+        The dialog reads ``question? pricing…`` (its Yes disabled) while ``price()`` and
+        ``check()`` run; then ``describe(answer)`` plus the check's note (Yes enabled),
+        or ``Cannot place: ...`` when the answer carries errors. Warnings from ``check``
+        (e.g. "not feasible") are shown in red and must be acknowledged (asked twice).
+        Placement widgets use it so the credits and the verdict shown are the API's.
+
+        Parameters
+        ----------
+        problems
+            Sentences for the answer's errors (default: each ``errors[k]`` in words).
         """
         self.confirm.ask(f"{question}? <i>pricing…</i>", on_yes=on_yes, yes_label=yes_label,
                          ready=False)
+        dialog = self.confirm
 
-        def priced(answer: dict[str, Any]) -> None:
+        def work() -> tuple[dict[str, Any], Verdict]:
+            answer = price()
+            if answer.get("errors") or check is None:
+                return answer, ("", [])
+            return answer, check()
+
+        def priced(result: tuple[dict[str, Any], Verdict]) -> None:
+            answer, (note, warnings) = result
+            if not dialog.is_open:
+                return  # cancelled meanwhile
             if answer.get("errors"):
-                problems = "; ".join(str(e.get("message")) for e in answer["errors"])
-                self.confirm.set_message(f"Cannot place: {html.escape(problems)}", ready=False)
+                found = (problems(answer) if problems is not None
+                         else unique(row_sentence(e) for e in answer["errors"]))
+                dialog.set_message("Cannot place: " + html.escape("; ".join(found)),
+                                   ready=False)
                 return
-            self.confirm.set_message(describe(answer), ready=True)
+            dialog.set_message(describe(answer) + note, ready=True,
+                               warning=" ".join(unique(warnings)) or None)
 
-        self.run(price, priced, "price for placement")
+        def failed(exc: BaseException) -> None:
+            if dialog.is_open:  # never leave the question "pricing…" for ever
+                dialog.set_message("Cannot place: " + html.escape(error_message(exc)),
+                                   ready=False)
+
+        self.run(work, priced, "pricing for placement", on_error=failed)
 
     def _set_busy(self, delta: int) -> None:
         with self._busy_lock:

@@ -2,9 +2,11 @@
 
 Examples
 --------
->>> from geopera_nb.widgets._render import html_table, money
+>>> from geopera_nb.widgets._render import count, html_table, km2, money
 >>> money(74880, 748.8)
 '74,880 credits (A$748.80)'
+>>> count(1, "AOI"), count(1000, "order"), km2(78789.613)
+('1 AOI', '1,000 orders', '78,789.61 km²')
 >>> "<td" in html_table(["a"], [["<b>"]], "gn-x") and "&lt;b&gt;" in html_table(["a"], [["<b>"]])
 True
 """
@@ -15,7 +17,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Raw", "html_table", "money", "short_time"]
+__all__ = ["Raw", "count", "html_table", "km2", "money", "short_time"]
 
 
 class Raw(str):
@@ -30,6 +32,19 @@ def money(credits: Any, aud: Any = None) -> str:
         return "–"
     a = float(aud) if aud is not None else c / 100.0
     return f"{c:,} credits (A${a:,.2f})"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 AOI"``, ``"2 AOIs"``, ``"1,000 orders"`` (thousands separators, plural)."""
+    return f"{int(n):,} {noun if int(n) == 1 else (plural or noun + 's')}"
+
+
+def km2(value: Any, digits: int = 2) -> str:
+    """An area as ``"1,234.57 km²"`` (``"–"`` when not a number)."""
+    try:
+        return f"{float(value):,.{digits}f} km²"
+    except (TypeError, ValueError):
+        return "–"
 
 
 def short_time(value: Any) -> str:

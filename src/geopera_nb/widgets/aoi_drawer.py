@@ -29,16 +29,18 @@ import ipywidgets as w
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..contract.geometry import (
+from ..geo import (
     geodesic_area_km2,
     parse_geometry,
     to_geojson,
     validate_geometry,
 )
 from ._base import Panel
+from ._render import count, km2
 from ._scheduler import Scheduler
 from ._traits import FrameTrait
 from .basemap import make_map, zoom_to_bounds
+from .messages import tidy
 
 __all__ = ["AOI_COLUMNS", "AOIDrawer", "aoi_features"]
 
@@ -47,6 +49,16 @@ AOI_COLUMNS = ("name", "area_km2", "valid", "reason", "source")
 
 DRAW_STYLE = {"color": "#1f6feb", "weight": 2, "fillOpacity": 0.15}
 INVALID_STYLE = {"color": "#d7263d", "weight": 3, "fillColor": "#d7263d", "fillOpacity": 0.35}
+#: ipywidgets' FileUpload always writes "<description> (<files picked>)" on its button:
+#: "Load file (1)" reads like state. The count is hidden and the label put back in CSS.
+UPLOAD_CSS = (
+    "<style>.gn-aoi-upload{font-size:0 !important}"
+    ".gn-aoi-upload>i{font-size:var(--jp-widgets-font-size,13px);margin-right:4px}"
+    '.gn-aoi-upload::after{content:"Load file";font-size:var(--jp-widgets-font-size,13px)}'
+    "</style>"
+)
+LABEL_STYLE = ("color:#0b3d91;font-weight:bold;white-space:nowrap;"
+               "text-shadow:0 0 3px #fff,0 0 3px #fff")
 
 
 def _empty_aois() -> gpd.GeoDataFrame:
@@ -118,7 +130,7 @@ class AOIDrawer(Panel):
 
     ``aois`` is a live GeoDataFrame (EPSG:4326), rebuilt from the DrawControl's ``data``
     on every draw, edit, delete and load (edit events are not trusted). Each row has the
-    geodesic area and the server's validity rules (:mod:`geopera_nb.contract.geometry`);
+    geodesic area and the server's validity rules (:mod:`geopera_nb.geo`);
     invalid shapes are drawn red on the map with the reason as a label.
 
     Parameters
@@ -140,6 +152,8 @@ class AOIDrawer(Panel):
         ``.geojson``, ``.gpkg`` or a zipped shapefile.
     invalid_layer : ipyleaflet.LayerGroup
         Red outlines and reason labels (``gn-invalid-reason``) of invalid shapes.
+    label_layer : ipyleaflet.LayerGroup
+        The name and area of each valid shape on the map (``gn-aoi-label``).
 
     Examples
     --------
@@ -176,22 +190,24 @@ class AOIDrawer(Panel):
         self.map.add(self.draw_control)
         self.invalid_layer = L.LayerGroup(name="Invalid AOIs")
         self.map.add(self.invalid_layer)
+        self.label_layer = L.LayerGroup(name="AOI labels")
+        self.map.add(self.label_layer)
         self.upload = w.FileUpload(
             accept=".geojson,.json,.gpkg,.zip", multiple=True, description="Load file"
         )
         self.upload.add_class("gn-aoi-upload")
+        self._upload_css = w.HTML(UPLOAD_CSS, layout=w.Layout(display="none"))
         self.clear_button = w.Button(description="Clear", icon="trash")
         self.clear_button.add_class("gn-aoi-clear")
         self.summary = w.HTML()
         self.summary.add_class("gn-aoi-summary")
         self.children = [
             self.map,
-            w.HBox([self.upload, self.clear_button]),
+            w.HBox([self.upload, self.clear_button, self._upload_css]),
             self.summary,
             self.error_html,
         ]
         self.add_class("gn-aoi-drawer")
-        self._loaded_keys: set[str] = set()
         self.draw_control.observe(self._on_data_change, "data")
         self.upload.observe(self._on_upload, "value")
         self.clear_button.on_click(self._on_clear_click)
@@ -302,21 +318,22 @@ class AOIDrawer(Panel):
             )
         self._records = records
         self._render_invalid(records)
+        self._render_labels(records)
         self._render_summary(records)
         self.aois = _frame(records)
 
     def _on_upload(self, change: dict[str, Any]) -> None:
         files: Sequence[dict[str, Any]] = change["new"] or ()
+        if not files:
+            return  # our own reset below
         self.clear_error()
         for item in files:
-            key = f"{item.get('name')}:{item.get('size')}:{item.get('last_modified')}"
-            if key in self._loaded_keys:
-                continue
-            self._loaded_keys.add(key)
             try:
                 self.load(self._read_upload(item))
             except Exception as exc:
                 self.show_error(exc, f"could not read {item.get('name')}")
+        # the loaded shapes are on the map: the button must not go on saying "Load file (1)"
+        self.upload.value = ()
 
     def _on_clear_click(self, _button: w.Button | None = None) -> None:
         self.clear()
@@ -339,7 +356,7 @@ class AOIDrawer(Panel):
             geom = rec["geometry"]
             if rec["valid"] or geom is None or geom.is_empty:
                 continue
-            reason = str(rec["reason"])
+            reason = tidy(rec["reason"])
             layers.append(
                 L.GeoJSON(
                     data={
@@ -367,16 +384,39 @@ class AOIDrawer(Panel):
         if layers or self.invalid_layer.layers:
             self.invalid_layer.layers = tuple(layers)
 
+    def _render_labels(self, records: list[dict[str, Any]]) -> None:
+        """Name and area beside each valid shape (invalid ones carry their reason)."""
+        labels: list[L.Layer] = []
+        for rec in records:
+            geom = rec["geometry"]
+            if not rec["valid"] or geom is None or geom.is_empty:
+                continue
+            point = geom.representative_point()
+            text = f"{rec['name']} · {km2(rec['area_km2'])}"
+            labels.append(L.Marker(
+                location=(point.y, point.x), draggable=False, title=text,
+                icon=L.DivIcon(html=(f'<div class="gn-aoi-label" style="{LABEL_STYLE}">'
+                                     f"{html.escape(text)}</div>"), icon_size=[0, 0])))
+        if labels or self.label_layer.layers:
+            self.label_layer.layers = tuple(labels)
+
     def _render_summary(self, records: list[dict[str, Any]]) -> None:
         if not records:
             self.summary.value = "<i>Draw a polygon or rectangle, or load a file.</i>"
             return
-        valid_km2 = sum(rec["area_km2"] for rec in records if rec["valid"])
-        parts = [f"{len(records)} AOI(s), {valid_km2:,.2f} km² valid"]
+        valid = [rec for rec in records if rec["valid"]]
+        invalid = len(records) - len(valid)
+        if not valid:
+            head = f"{count(len(records), 'AOI')}, none valid"
+        else:
+            head = f"{count(len(valid), 'valid AOI')}, {km2(sum(r['area_km2'] for r in valid))}"
+            if invalid:
+                head += f"; {count(invalid, 'invalid AOI')} (not priced)"
+        parts = [html.escape(head)]
         for rec in records:
             if not rec["valid"]:
                 parts.append(
-                    f'<span class="gn-aoi-invalid" style="color:#d7263d">'
-                    f"{html.escape(str(rec['name']))}: {html.escape(str(rec['reason']))}</span>"
+                    f'<span class="gn-aoi-invalid" style="color:#d7263d">✖ '
+                    f"{html.escape(str(rec['name']))}: {html.escape(tidy(rec['reason']))}</span>"
                 )
         self.summary.value = "<br>".join(parts)

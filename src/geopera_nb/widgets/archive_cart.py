@@ -21,12 +21,14 @@ import ipywidgets as w
 import traitlets as t
 from shapely.geometry import shape
 
-from ._base import Panel, describe_error
+from ._base import Panel
 from ._live import LiveQuery
-from ._render import Raw, html_table, money, short_time
+from ._order_status import fetch_orders, status_html
+from ._render import Raw, count, html_table, km2, money, short_time
 from ._scheduler import Scheduler
 from .aoi_drawer import AOIDrawer, aoi_features
 from .basemap import make_map, zoom_to_bounds
+from .messages import error_message, row_sentence, unique
 
 __all__ = ["ArchiveCart"]
 
@@ -85,12 +87,16 @@ class ArchiveCart(Panel):
         The last applied archive estimate.
     placed : list of str
         Ids of orders placed from this cart.
+    placed_orders : list of dict
+        Those orders as ``orders.get`` answered right after placing (what
+        ``gn-place-result`` shows, in words).
     """
 
     captures = t.List(t.Dict())
     cart = t.List(t.Unicode())
     estimate = t.Dict(allow_none=True, default_value=None)
     placed = t.List(t.Unicode())
+    placed_orders = t.List(t.Dict())
 
     def __init__(
         self,
@@ -276,13 +282,33 @@ class ArchiveCart(Panel):
         )
 
     def _inline_error(self, exc: BaseException) -> None:
-        self.price.value = f'<span class="gn-inline-error" style="color:#b00020">⚠ {html.escape(describe_error(exc))}</span>'
+        self.price.value = ('<span class="gn-inline-error" style="color:#b00020">'
+                            f"⚠ {html.escape(error_message(exc))}</span>")
+
+    def _minimum(self, capture_id: Any) -> float | None:
+        for feature in self.captures:
+            if str(feature.get("id")) == str(capture_id):
+                value = ((feature.get("properties") or {}).get("price") or {}).get("minKm2")
+                return None if value is None else float(value)
+        return None
+
+    def _billing_note(self, capture: dict[str, Any]) -> str:
+        area, billed = float(capture.get("areaKm2") or 0.0), float(capture.get("billableKm2") or 0)
+        if billed <= area + 1e-9:
+            return ""
+        minimum = self._minimum(capture.get("id"))
+        if minimum is not None and abs(minimum - billed) < 1e-6:
+            return f"billed as {km2(billed, 0 if billed == int(billed) else 2)}, the capture minimum"
+        return f"billed as {km2(billed)}"
 
     def _apply_estimate(self, answer: dict[str, Any]) -> None:
         self.estimate = answer
         rows = []
+        priced = 0
         for group in answer.get("groups") or []:
             for c in group.get("captures") or []:
+                priced += 1
+                note = self._billing_note(c)
                 rows.append(
                     [
                         group.get("date") or "all",
@@ -293,30 +319,38 @@ class ArchiveCart(Panel):
                         Raw(
                             f'<span class="gn-capture-price">{money(c.get("credits"), c.get("aud"))}</span>'
                         ),
+                        Raw(f'<span class="gn-billing-note">{html.escape(note)}</span>')
+                        if note else "",
                     ]
                 )
-        for error in answer.get("errors") or []:
-            rows.append(
-                [
-                    "",
-                    error.get("id"),
-                    "",
-                    "",
-                    "",
-                    Raw(
-                        f'<span style="color:#b00020">⚠ {html.escape(str(error.get("message")))}</span>'
-                    ),
-                ]
-            )
+        errors = answer.get("errors") or []
+        for error in errors:
+            rows.append(["", error.get("id"), "", "", "", "",
+                         Raw(f'<span style="color:#b00020">⚠ '
+                             f"{html.escape(row_sentence(error))}</span>")])
         self.table.value = html_table(
-            ["order (date)", "capture", "acquired", "AOI km²", "billable km²", "price"],
+            ["order (date)", "capture", "acquired", "AOI km²", "billed km²", "price", "note"],
             rows,
             "gn-cart-rows",
         )
+        problem = ""
+        if errors:
+            reasons = unique(row_sentence(e) for e in errors)
+            why = f": {reasons[0]}" if len(reasons) == 1 else " (reasons in the table)"
+            problem = ('<span class="gn-price-problem" style="color:#b00020">⚠ '
+                       f"{html.escape(count(len(errors), 'capture'))} cannot be priced"
+                       f"{html.escape(why)}</span>")
+        if not priced:
+            self.price.value = f'<b class="gn-price-none">No price</b> {problem}'
+            return
         total = answer.get("total_credits", 0)
+        scope = (f"{count(priced, 'capture')}" if not errors
+                 else f"{priced:,} of {count(priced + len(errors), 'capture')}")
         self.price.value = (
             f'<b>Cart: <span class="gn-price-total" data-credits="{int(total)}">'
-            f"{money(total, answer.get('total_aud'))}</span></b> · {len(answer.get('groups') or [])} order(s)"
+            f"{money(total, answer.get('total_aud'))}</span></b> for {scope} as "
+            f"{count(len(answer.get('groups') or []), 'order')}"
+            + (f" · {problem}" if problem else "")
         )
 
     # --- placement -------------------------------------------------------------------
@@ -330,10 +364,11 @@ class ArchiveCart(Panel):
         key = self.last_idempotency_key = str(uuid.uuid4())
         split = self.split_by_date
         self.ask_priced(
-            f"Place {len(lines)} capture(s)",
+            f"Place {html.escape(count(len(lines), 'capture'))}",
             price=lambda: self.client.orders.archive.estimate(captures=lines, splitByDate=split),
             describe=lambda answer: (
-                f"Place {len(lines)} capture(s) as {len(answer.get('groups') or [])} order(s) "
+                f"Place {html.escape(count(len(lines), 'capture'))} as "
+                f"{html.escape(count(len(answer.get('groups') or []), 'order'))} "
                 f'for <b class="gn-confirm-credits">'
                 f"{money(answer.get('total_credits'), answer.get('total_aud'))}</b>?"),
             on_yes=lambda: self._place(lines, split, key),
@@ -347,17 +382,17 @@ class ArchiveCart(Panel):
             body["displayName"] = self.order_name.value
         enable: Callable[[Any], None] = lambda _x: setattr(self.place_button, "disabled", False)  # noqa: E731
 
-        def placed(answer: dict[str, Any]) -> None:
+        def place_and_read() -> list[dict[str, Any]]:
+            answer = self.client.orders.archive.place(**body, idempotency_key=key)
             ids = [str(r.get("id")) for r in answer.get("results") or []]
             self.placed = [*self.placed, *[i for i in ids if i not in self.placed]]
-            self.place_result.value = "Placed: " + ", ".join(
-                f'<code class="gn-order-id">{html.escape(i)}</code>' for i in ids
-            )
+            return fetch_orders(self.client, ids)  # what the server made of them
+
+        def shown(orders: list[dict[str, Any]]) -> None:
+            self.placed_orders = orders
+            self.place_result.value = (
+                f"<b>Sent {html.escape(count(len(orders), 'order'))}; the server says:</b>"
+                + status_html(orders))
             enable(None)
 
-        self.run(
-            lambda: self.client.orders.archive.place(**body, idempotency_key=key),
-            placed,
-            "place cart",
-            on_error=enable,
-        )
+        self.run(place_and_read, shown, "placing the cart", on_error=enable)

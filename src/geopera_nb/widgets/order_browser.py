@@ -1,9 +1,11 @@
-"""A filterable list of all orders, synced with a map.
+"""A table of all the org's orders (filtered, sorted and paged by the server), with a map.
 
 Examples
 --------
 >>> from geopera_nb.widgets import OrderBrowser
 >>> browser = OrderBrowser(client, online=False)   # doctest: +SKIP
+>>> browser.count.value                              # doctest: +SKIP
+'<b>50</b> of <b>1,000 orders</b>'
 >>> browser.selected = browser.records[0]["id"]      # doctest: +SKIP
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import ipyleaflet as L
@@ -19,32 +20,43 @@ import ipywidgets as w
 import traitlets as t
 from shapely.geometry import shape
 
+from geopera_nb.contract.limits import PAGE_SIZE_MAX
+from geopera_nb.contract.states import OrderStatus, OrderType, describe
+
 from ._base import Panel
+from ._order_table import SORTS, orders_table
+from ._render import count, short_time
 from ._scheduler import Scheduler
 from .basemap import make_map, zoom_to_bounds
 
 __all__ = ["ORDER_STATUSES", "OrderBrowser"]
 
-ORDER_STATUSES = ("PLACED", "BEING_FULFILLED", "FULFILLED", "FAILED", "CANCELED")
-ORDER_TYPES = ("TASKING", "ARCHIVE")
+ORDER_STATUSES = tuple(s.value for s in OrderStatus)
+ORDER_TYPES = tuple(s.value for s in OrderType)
 ALL_STYLE = {"color": "#3182bd", "weight": 1, "fillOpacity": 0.1}
 SELECTED_STYLE = {"color": "#ff7f00", "weight": 3, "fillOpacity": 0.25}
 
 
-def _label(order: dict[str, Any]) -> str:
-    name = str(order.get("displayName") or "(unnamed)")[:28]
-    tags = ",".join(order.get("tags") or [])[:24]
-    created = str(order.get("createdAt") or "")[:16].replace("T", " ")
-    return f"{name:<28} {order.get('type', ''):<8} {order.get('status', ''):<16} {created}  {tags}"
+def _choice(order: dict[str, Any]) -> str:
+    name = str(order.get("displayName") or "(unnamed)")
+    return f"{name} · {short_time(order.get('createdAt'))}"
 
 
 class OrderBrowser(Panel):
-    """Orders in a table (status, type, tags filters), paged lazily, synced with a map.
+    """Every order of the org in a table, filtered and sorted by the server, with a map.
 
-    Selecting a row (``gn-order-table``) zooms the map to the order's AOI and highlights
-    it; clicking an AOI on the map selects its row. Orders are read page by page with
-    ``client.iter_records("orders.list", filters)``; **Load more** (``gn-load-more``)
-    fetches the next page.
+    The table (``gn-order-table``, one HTML ``<table>``) has a header row and one row
+    per loaded order: name, type, status in words, AOI km², estimated credits, created,
+    updated, tags. Orders come page by page from ``orders.list`` (``page``/``size``
+    ≤ :data:`~geopera_nb.contract.limits.PAGE_SIZE_MAX`, never all at once);
+    ``gn-order-count`` says how many of the server's ``totalElements`` are loaded
+    ("50 of 1,000 orders"), **Load more** (``gn-load-more``) reads the next page and is
+    disabled once all are loaded; no match shows ``gn-order-empty``. **Sort**
+    (``gn-order-sort``) uses the server's sort keys, so the order holds across pages.
+
+    Picking an order in **Show** (``gn-order-pick``) or clicking its AOI on the map
+    (layer "Orders") selects it: the map zooms to it, its row is highlighted and its
+    details appear (``gn-order-details``).
 
     Parameters
     ----------
@@ -55,16 +67,20 @@ class OrderBrowser(Panel):
     scheduler
         Background jobs (default: threads).
     page_size
-        Orders fetched per page.
+        Orders per page, 1 to ``PAGE_SIZE_MAX``.
+    auto_load
+        Load the first page at construction.
 
     Attributes
     ----------
     records : list of dict
-        The orders loaded so far (API shape).
+        The orders loaded so far (API shape), in the table's order.
     selected : str
         The selected order id (``""`` for none). Settable.
     total : int
-        Orders matching the filters on the server.
+        Orders matching the filters on the server (``totalElements``).
+    exhausted : bool
+        Every matching order is loaded.
     """
 
     records = t.List(t.Dict())
@@ -80,31 +96,51 @@ class OrderBrowser(Panel):
         page_size: int = 50,
         auto_load: bool = True,
     ) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) \
+                or not 1 <= page_size <= PAGE_SIZE_MAX:
+            raise ValueError(f"page_size must be a whole number from 1 to {PAGE_SIZE_MAX}, "
+                             f"got {page_size!r}")
         super().__init__(scheduler=scheduler)
         self.client = client
         self.page_size = page_size
         self.map = map if map is not None else make_map(online=online)
-        self._iterator: Iterator[dict[str, Any]] | None = None
-        self._fetch_lock = threading.Lock()
         self.exhausted = False
-        self.status = w.Dropdown(
-            options=[("any status", ""), *[(s, s) for s in ORDER_STATUSES]], description="Status"
-        )
-        self.status.add_class("gn-filter-status")
-        self.type = w.Dropdown(
-            options=[("any type", ""), *[(s, s) for s in ORDER_TYPES]], description="Type"
-        )
-        self.type.add_class("gn-filter-type")
-        self.tags = w.Text(description="Tags", placeholder="all of: a, b", continuous_update=False)
-        self.tags.add_class("gn-filter-tags")
-        self.table = w.Select(options=[], rows=12, layout=w.Layout(width="100%"))
-        self.table.add_class("gn-order-table")
-        self.count = w.HTML()
-        self.count.add_class("gn-order-count")
-        self.more_button = w.Button(description="Load more", icon="chevron-down")
-        self.more_button.add_class("gn-load-more")
-        self.details = w.HTML()
-        self.details.add_class("gn-order-details")
+        self.loaded = False  # the first page of the current filters has arrived
+        self._generation = 0
+        self._next_page = 0
+        self._loading: int | None = None  # generation whose page is being read
+        self._lock = threading.Lock()
+        self._build()
+        if auto_load:
+            self.reload()
+
+    def _build(self) -> None:
+        def tagged(widget: Any, css: str) -> Any:
+            widget.add_class(css)
+            return widget
+
+        narrow = {"description_width": "50px"}
+        self.status = tagged(w.Dropdown(
+            options=[("any status", ""), *[(describe({"status": s}), s) for s in ORDER_STATUSES]],
+            description="Status", style=narrow, layout=w.Layout(width="220px")),
+            "gn-filter-status")
+        self.type = tagged(w.Dropdown(
+            options=[("any type", ""), *[(s.lower(), s) for s in ORDER_TYPES]],
+            description="Type", style=narrow, layout=w.Layout(width="180px")), "gn-filter-type")
+        self.tags = tagged(w.Text(description="Tags", placeholder="all of: a, b",
+                                  continuous_update=False, style=narrow,
+                                  layout=w.Layout(width="240px")), "gn-filter-tags")
+        self.sort = tagged(w.Dropdown(options=list(SORTS.items()), value="createdAt,desc",
+                                      description="Sort", style=narrow,
+                                      layout=w.Layout(width="230px")), "gn-order-sort")
+        self.table = tagged(w.HTML(layout=w.Layout(width="100%")), "gn-order-table")
+        self.count = tagged(w.HTML(), "gn-order-count")
+        self.more_button = tagged(w.Button(description="Load more", icon="chevron-down",
+                                           disabled=True), "gn-load-more")
+        self.picker = tagged(w.Dropdown(options=[("—", "")], value="", description="Show",
+                                        style=narrow, layout=w.Layout(width="420px")),
+                             "gn-order-pick")
+        self.details = tagged(w.HTML(), "gn-order-details")
         self.all_layer = L.GeoJSON(
             data={"type": "FeatureCollection", "features": []},
             style=ALL_STYLE,
@@ -119,29 +155,27 @@ class OrderBrowser(Panel):
         self.map.add(self.all_layer)
         self.map.add(self.selected_layer)
         self.children = [
-            w.HBox([self.status, self.type, self.tags]),
-            w.HBox([self.count, self.more_button, self.busy_html]),
+            w.HBox([self.status, self.type, self.tags, self.sort], layout=w.Layout(
+                flex_flow="row wrap")),
+            w.HBox([self.count, self.more_button, self.busy_html],
+                   layout=w.Layout(align_items="center")),
             self.table,
             self.error_html,
-            self.details,
+            w.HBox([self.picker, self.details], layout=w.Layout(align_items="center")),
             self.map,
         ]
         self.add_class("gn-order-browser")
-        for control in (self.status, self.type):
+        for control in (self.status, self.type, self.tags, self.sort):
             control.observe(self._on_filter_change, "value")
-        self.tags.observe(self._on_filter_change, "value")
         self.more_button.on_click(self._on_more_click)
-        self.table.observe(self._on_table_change, "value")
+        self.picker.observe(self._on_pick_change, "value")
         self.observe(self._on_selected_change, "selected")
-        self.observe(self._on_records_change, "records")
         self.all_layer.on_click(self._on_map_click)
-        if auto_load:
-            self.reload()
 
     # --- data ------------------------------------------------------------------------
 
     def filters(self) -> dict[str, Any]:
-        """The ``orders.list`` filters of the controls."""
+        """The ``orders.list`` filters of the controls (without paging and sort)."""
         body: dict[str, Any] = {}
         if self.status.value:
             body["status"] = self.status.value
@@ -153,43 +187,55 @@ class OrderBrowser(Panel):
         return body
 
     def reload(self) -> None:
-        """Start over with the current filters and load the first page."""
-        body = self.filters()
+        """Start over with the current filters and sort: read the first page."""
+        with self._lock:
+            self._generation += 1
+            self._next_page = 0
+            self._loading = None
         self.records = []
+        self.total = 0
         self.exhausted = False
-        self._iterator = iter(
-            self.client.iter_records("orders.list", body, page_size=self.page_size)
-        )
-
-        def count() -> int:
-            return int(self.client.orders.list(size=1, **body).get("totalElements", 0))
-
-        self.run(count, lambda n: setattr(self, "total", n), "counting orders")
+        self.loaded = False
+        self._render()
         self.load_more()
 
     def load_more(self) -> None:
-        """Fetch the next ``page_size`` orders (in the background)."""
-        iterator = self._iterator
-        if iterator is None or self.exhausted:
-            return
+        """Read the next page (in the background); nothing when all are loaded."""
+        with self._lock:
+            if self.exhausted or self._loading == self._generation:
+                return  # all loaded, or this page is already on its way (double click)
+            generation, page = self._generation, self._next_page
+            self._loading = generation
+        body = {**self.filters(), "sort": self.sort.value, "page": page, "size": self.page_size}
+        self.more_button.disabled = True
 
-        def fetch() -> list[dict[str, Any]]:
-            batch: list[dict[str, Any]] = []
-            with self._fetch_lock:  # one reader of the iterator at a time (double clicks)
-                for order in iterator:
-                    batch.append(order)
-                    if len(batch) >= self.page_size:
-                        break
-            return batch
+        def done(answer: dict[str, Any]) -> None:
+            with self._lock:
+                if generation != self._generation:
+                    return  # the filters changed meanwhile
+                self._loading = None
+                self._next_page = page + 1
+            content = [o for o in answer.get("content") or [] if isinstance(o, dict)]
+            known = {o.get("id") for o in self.records}
+            fresh = [o for o in content if o.get("id") not in known]
+            total = int(answer.get("totalElements", len(self.records) + len(fresh)))
+            pages = answer.get("totalPages")
+            records = [*self.records, *fresh]
+            self.exhausted = (not content or len(records) >= total
+                              or (isinstance(pages, int) and page + 1 >= pages))
+            self.loaded = True
+            self.total = total
+            self.records = records
+            self._render()
 
-        def append(batch: list[dict[str, Any]]) -> None:
-            if iterator is not self._iterator:
-                return  # filters changed meanwhile
-            if len(batch) < self.page_size:
-                self.exhausted = True
-            self.records = [*self.records, *batch]
+        def failed(_exc: BaseException) -> None:
+            with self._lock:
+                if generation == self._generation:
+                    self._loading = None
+            self._render()
 
-        self.run(fetch, append, "loading orders")
+        self.run(lambda: self.client.orders.list(**body), done, "loading orders",
+                 on_error=failed)
 
     def frame(self) -> Any:
         """The loaded orders as a GeoDataFrame (:func:`geopera_nb.frames.orders_frame_from_records`)."""
@@ -197,20 +243,32 @@ class OrderBrowser(Panel):
 
         return frames.orders_frame_from_records(self.records)
 
-    # --- observers -------------------------------------------------------------------
+    # --- rendering -------------------------------------------------------------------
 
-    def _on_filter_change(self, change: dict[str, Any]) -> None:
-        self.reload()
-
-    def _on_more_click(self, _button: w.Button | None = None) -> None:
-        self.load_more()
-
-    def _on_records_change(self, change: dict[str, Any]) -> None:
-        records: list[dict[str, Any]] = change["new"]
-        self.table.options = [(_label(o), o["id"]) for o in records]
-        self.table.value = self.selected if self.selected in {o["id"] for o in records} else None
-        self.count.value = f"{len(records)} of {max(self.total, len(records))} order(s)"
-        self.more_button.disabled = self.exhausted
+    def _render(self) -> None:
+        records = self.records
+        if not self.loaded:
+            self.count.value = "<i>loading orders…</i>"
+            self.table.value = ""
+        elif not records:
+            note = ("No orders match these filters." if self.filters()
+                    else "No orders yet.")
+            self.count.value = f'<span class="gn-order-empty"><b>{note}</b></span>'
+            self.table.value = ""
+        else:
+            shown = count(self.total, "order")
+            self.count.value = (f"<b>{html.escape(shown)}</b>" if self.exhausted else
+                                f"<b>{len(records):,}</b> of <b>{html.escape(shown)}</b>")
+            self.table.value = orders_table(records, self.sort.value, self.selected)
+        self.more_button.disabled = self.exhausted or not self.loaded
+        self.more_button.description = (
+            "Load more" if self.exhausted or not self.loaded
+            else f"Load {min(self.page_size, self.total - len(records)):,} more")
+        choices = [("—", ""), *[(_choice(o), str(o["id"])) for o in records if o.get("id")]]
+        with self.picker.hold_trait_notifications():
+            self.picker.options = choices
+            self.picker.value = self.selected if any(v == self.selected for _, v in choices) \
+                else ""
         self.all_layer.data = {
             "type": "FeatureCollection",
             "features": [
@@ -228,7 +286,16 @@ class OrderBrowser(Panel):
             ],
         }
 
-    def _on_table_change(self, change: dict[str, Any]) -> None:
+    # --- observers -------------------------------------------------------------------
+
+    def _on_filter_change(self, change: dict[str, Any]) -> None:
+        self.clear_error()
+        self.reload()
+
+    def _on_more_click(self, _button: w.Button | None = None) -> None:
+        self.load_more()
+
+    def _on_pick_change(self, change: dict[str, Any]) -> None:
         if change["new"]:
             self.selected = change["new"]
 
@@ -239,8 +306,10 @@ class OrderBrowser(Panel):
 
     def _on_selected_change(self, change: dict[str, Any]) -> None:
         order = next((o for o in self.records if o.get("id") == change["new"]), None)
-        if self.table.value != change["new"] and order is not None:
-            self.table.value = change["new"]
+        if self.picker.value != change["new"] and order is not None:
+            self.picker.value = change["new"]
+        if self.records:
+            self.table.value = orders_table(self.records, self.sort.value, self.selected)
         if order is None or not order.get("geometry"):
             self.selected_layer.data = {"type": "FeatureCollection", "features": []}
             self.details.value = ""
@@ -254,7 +323,8 @@ class OrderBrowser(Panel):
         credits = order.get("credits") or {}
         self.details.value = (
             f"<b>{html.escape(str(order.get('displayName') or order['id']))}</b> · "
-            f"{html.escape(str(order.get('status')))} {html.escape(str(order.get('subStatus') or ''))} · "
-            f"{order.get('aoiKm2', 0):,.2f} km² · estimated {credits.get('estimated', 0):,} credits · "
+            f"{html.escape(describe(order))} · "
+            f"{float(order.get('aoiKm2') or 0):,.2f} km² · estimated "
+            f"{int(credits.get('estimated') or 0):,} credits · "
             f"<code>{html.escape(order['id'])}</code>"
         )

@@ -11,7 +11,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import uuid
 from collections.abc import Callable
@@ -21,34 +20,34 @@ import ipyleaflet as L
 import ipywidgets as w
 import traitlets as t
 
-from ._base import Panel, describe_error
+from ._base import Panel, Verdict
 from ._live import LiveQuery
-from ._render import money
+from ._order_status import fetch_orders, status_html
+from ._render import count, money
 from ._scheduler import Scheduler
+from ._tasking_form import PRIORITIES, TaskingForm
 from ._tasking_html import (
     estimate_table,
     feasibility_table,
+    feasibility_verdict,
     invalid_table,
     passes_table,
     price_line,
     sensor_facts,
+    window_errors,
 )
 from .aoi_drawer import AOIDrawer
+from .messages import error_message, row_sentence, unique
 
-__all__ = ["TaskingPlanner"]
+__all__ = ["PRIORITIES", "TaskingPlanner"]
 
 PASS_STYLE = {
     "color": "#7b3294",
     "weight": 1,
     "dashArray": "6 4",
     "fillColor": "#c2a5cf",
-    "fillOpacity": 0.06,
+    "fillOpacity": 0.0,  # outlines only: many overlapping swaths must not tint the map
 }
-PRIORITIES = ("standard", "priority", "rush")
-
-
-def _iso_day(day: dt.date | None) -> str | None:
-    return None if day is None else f"{day.isoformat()}T00:00:00.000Z"
 
 
 class TaskingPlanner(Panel):
@@ -88,12 +87,16 @@ class TaskingPlanner(Panel):
         The last applied ``orders.tasking.opportunities_list`` FeatureCollection.
     placed : list of str
         Ids of the orders placed from this planner.
+    placed_orders : list of dict
+        Those orders as the server answered ``orders.get`` right after placing them
+        (their status, sub-status and ``statusReason`` are what ``gn-place-result`` shows).
     """
 
     estimate = t.Dict(allow_none=True, default_value=None)
     feasibility = t.Dict(allow_none=True, default_value=None)
     opportunities = t.Dict(allow_none=True, default_value=None)
     placed = t.List(t.Unicode())
+    placed_orders = t.List(t.Dict())
     debounce = t.Float(0.15)
 
     def __init__(
@@ -119,6 +122,7 @@ class TaskingPlanner(Panel):
         self.sensors: dict[str, dict[str, Any]] = {}
         self.templates: dict[str, dict[str, Any]] = {}
         self.last_idempotency_key: str | None = None
+        self._shown: set[str] = set()  # messages on screen for the current update
         self._live = LiveQuery(self.scheduler, debounce, on_busy=self._set_busy)
         self._build_controls(display_name, tags)
         self.passes_layer = L.GeoJSON(
@@ -146,68 +150,23 @@ class TaskingPlanner(Panel):
             widget.add_class(css)
             return widget
 
-        style = {"description_width": "110px"}
-        self.sensor = tagged(w.Dropdown(description="Sensor", style=style), "gn-sensor")
-        self.sensor_info = tagged(w.HTML(), "gn-sensor-info")
-        self.template = tagged(w.Dropdown(description="Template", style=style), "gn-template")
-        self.start = tagged(w.DatePicker(description="Window start", style=style), "gn-start")
-        self.end = tagged(w.DatePicker(description="Window end", style=style), "gn-end")
-        self.cloud = tagged(
-            w.IntSlider(20, 0, 100, description="Max cloud %", style=style), "gn-cloud"
-        )
-        self.nadir = tagged(
-            w.FloatSlider(
-                25.0, min=0.0, max=45.0, step=0.5, description="Max off-nadir°", style=style
-            ),
-            "gn-nadir",
-        )
-        self.priority = tagged(
-            w.ToggleButtons(
-                options=list(PRIORITIES),
-                value="standard",
-                description="Priority",
-                style={**style, "button_width": "88px"},
-            ),
-            "gn-priority",
-        )
-        self.order_name = tagged(
-            w.Text(display_name, description="Order name", style=style), "gn-order-name"
-        )
-        self.order_tags = tagged(
-            w.Text(", ".join(tags), description="Tags", placeholder="a, b", style=style),
-            "gn-order-tags",
-        )
+        self.form = form = TaskingForm(display_name, tags)
+        self.sensor, self.sensor_info, self.template = form.sensor, form.sensor_info, form.template
+        self.start, self.end, self.cloud, self.nadir = form.start, form.end, form.cloud, form.nadir
+        self.priority, self.order_name, self.order_tags = (form.priority, form.order_name,
+                                                            form.order_tags)
+        self.template_name, self.save_button = form.template_name, form.save_button
+        self.template_status = form.template_status
         self.price = tagged(w.HTML(), "gn-price")
         self.price_table = tagged(w.HTML(), "gn-price-table")
         self.feasibility_html = tagged(w.HTML(), "gn-feasibility")
         self.passes_html = tagged(w.HTML(), "gn-passes")
-        self.template_name = tagged(w.Text(placeholder="template name"), "gn-template-name")
-        self.save_button = tagged(
-            w.Button(description="Save as template", icon="save"), "gn-save-template"
-        )
-        self.template_status = tagged(w.HTML(), "gn-template-status")
         self.place_button = tagged(
-            w.Button(description="Place order", button_style="primary", icon="shopping-cart"),
+            w.Button(description="Place order", button_style="primary", icon="shopping-cart",
+                     layout=w.Layout(width="auto", min_width="140px", align_self="flex-start")),
             "gn-place-order",
         )
         self.place_result = tagged(w.HTML(), "gn-place-result")
-        form = w.VBox(
-            [
-                self.sensor,
-                self.sensor_info,
-                self.template,
-                self.start,
-                self.end,
-                self.cloud,
-                self.nadir,
-                self.priority,
-                self.order_name,
-                self.order_tags,
-                w.HBox([self.template_name, self.save_button]),
-                self.template_status,
-            ],
-            layout=w.Layout(width="420px"),
-        )
         results = w.VBox(
             [
                 self.price,
@@ -220,9 +179,9 @@ class TaskingPlanner(Panel):
                 self.place_result,
                 self.error_html,
             ],
-            layout=w.Layout(flex="1 1 auto"),
+            layout=w.Layout(flex="1 1 auto", padding="0 0 0 12px"),
         )
-        self.children = [self.drawer, w.HBox([form, results])]
+        self.children = [self.drawer, w.HBox([form.box, results])]
 
     # --- catalogue -------------------------------------------------------------------
 
@@ -258,23 +217,17 @@ class TaskingPlanner(Panel):
 
     def params(self) -> dict[str, Any]:
         """The acquisition parameters as the API names them (window only when set)."""
-        params: dict[str, Any] = {
-            "maxCloudCoverage": int(self.cloud.value),
-            "maxOffNadir": float(self.nadir.value),
-            "priority": self.priority.value,
-        }
-        start, end = _iso_day(self.start.value), _iso_day(self.end.value)
-        if start:
-            params["start"] = start
-        if end:
-            params["end"] = end
-        return params
+        return self.form.params()
+
+    def names(self) -> dict[str, str]:
+        """Sensor id -> sensor name (the server's messages name sensors by id)."""
+        return {sid: str(s.get("name") or sid) for sid, s in self.sensors.items()}
 
     def groups(self) -> list[dict[str, Any]]:
         """One ``TaskingGroup`` per valid AOI (the body of estimate and place)."""
         fc = self.drawer.feature_collection(valid_only=True)
         params = self.params()
-        tags = [tag.strip() for tag in self.order_tags.value.split(",") if tag.strip()]
+        tags = self.form.tags()
         groups = []
         for feature in fc["features"]:
             name = feature["properties"]["name"]
@@ -329,20 +282,7 @@ class TaskingPlanner(Panel):
         if not name:
             self.show_error("give the template a name")
             return
-        sensor = self.sensors.get(self.sensor.value or "", {})
-        body = {
-            "name": name,
-            "description": f"saved from the tasking planner ({self.priority.value})",
-            "capture_asap": self.start.value is None,
-            "resolution": f"{sensor.get('resolutionM', '')} m",
-            "sensor": self.sensor.value,
-            "capture_frequency": "once",
-            "datum": "WGS84",
-            "file_format": "GeoTIFF",
-            "has_control": False,
-            "max_cloud_coverage": int(self.cloud.value),
-            "max_nadir_angle": round(float(self.nadir.value)),
-        }
+        body = self.form.template_body(name, self.sensors.get(self.sensor.value or "", {}))
         self.clear_error()
 
         def saved(answer: dict[str, Any]) -> None:
@@ -350,7 +290,8 @@ class TaskingPlanner(Panel):
             self.template.value = answer.get("id") if answer.get("id") in self.templates else None
             self.template_status.value = f"Saved template <b>{html.escape(name)}</b>."
 
-        self.run(lambda: self.client.orders.tasking.templates.save(**body), saved, "save template")
+        self.run(lambda: self.client.orders.tasking.templates.save(**body), saved,
+                 "saving the template")
 
     # --- live update -----------------------------------------------------------------
 
@@ -367,9 +308,10 @@ class TaskingPlanner(Panel):
     def _start_update(self, seq: int) -> None:
         groups = self.groups()
         rows = self.drawer.valid_rows()
+        self._shown = set()  # messages on screen for this update (each once)
         if not groups or not self.sensor.value:
             self.estimate = self.feasibility = self.opportunities = None  # type: ignore[assignment]
-            self.price.value = "<i>Draw a valid AOI to see its price.</i>"
+            self.price.value = self._no_price_line()
             self.price_table.value = self._invalid_rows_table()
             self.feasibility_html.value = self.passes_html.value = ""
             self.passes_layer.data = {"type": "FeatureCollection", "features": []}
@@ -380,6 +322,13 @@ class TaskingPlanner(Panel):
 
         def priced(answer: dict[str, Any]) -> None:
             self._apply_estimate(answer, rows)
+            if window_errors(answer):  # said once, in the price line: no checks to run
+                self.feasibility = self.opportunities = None  # type: ignore[assignment]
+                self.feasibility_html.value = (
+                    "<i>No feasibility or passes until the window is fixed.</i>")
+                self.passes_html.value = ""
+                self.passes_layer.data = {"type": "FeatureCollection", "features": []}
+                return
             self._start_checks(seq, check, rows)
 
         def not_priced(exc: BaseException) -> None:
@@ -391,7 +340,22 @@ class TaskingPlanner(Panel):
             seq, lambda: self.client.orders.tasking.estimate(groups=groups), priced, not_priced
         )
 
+    def _no_price_line(self) -> str:
+        records = self.drawer.records
+        if not records:
+            return "<i>Draw a valid AOI to see its price.</i>"
+        if not self.sensor.value:
+            return "<i>Pick a sensor to see the price.</i>"
+        return ('<b class="gn-price-none">No price</b> <span style="color:#b00020">⚠ '
+                f"{html.escape(count(len(records), 'AOI'))} drawn, none valid "
+                "(reasons below).</span>")
+
     def _start_checks(self, seq: int, check: dict[str, Any], rows: list[int]) -> None:
+        def passes_failed(exc: BaseException) -> None:
+            self.opportunities = None  # type: ignore[assignment]
+            self.passes_layer.data = {"type": "FeatureCollection", "features": []}
+            self._inline_error(self.passes_html)(exc)
+
         self._live.job(
             seq,
             lambda: self.client.orders.tasking.feasibility_check(**check),
@@ -402,15 +366,22 @@ class TaskingPlanner(Panel):
             seq,
             lambda: self.client.orders.tasking.opportunities_list(**check),
             self._apply_opportunities,
-            self._inline_error(self.passes_html),
+            passes_failed,
         )
 
-    @staticmethod
-    def _inline_error(area: w.HTML) -> Callable[[BaseException], None]:
+    def _inline_error(self, area: w.HTML) -> Callable[[BaseException], None]:
+        """Show an error where the answer would be, unless it is on screen already."""
+
         def show(exc: BaseException) -> None:
+            text = error_message(exc, self.names())
+            shown = self._shown
+            if text in shown:  # e.g. the same 422 for feasibility and passes: once
+                area.value = ""
+                return
+            shown.add(text)
             area.value = (
                 '<span class="gn-inline-error" style="color:#b00020">'
-                f"⚠ {html.escape(describe_error(exc))}</span>"
+                f"⚠ {html.escape(text)}</span>"
             )
 
         return show
@@ -418,15 +389,19 @@ class TaskingPlanner(Panel):
     def _apply_estimate(self, answer: dict[str, Any], rows: list[int]) -> None:
         self.estimate = answer
         records = self.drawer.records
-        self.price_table.value = estimate_table(answer, rows, records) + invalid_table(records)
-        self.price.value = price_line(answer)
+        sensor = self.sensors.get(self.sensor.value or "")
+        names = self.names()
+        self.price_table.value = (estimate_table(answer, rows, records, sensor, names)
+                                  + invalid_table(records))
+        self.price.value = price_line(answer, len(rows), names)
 
     def _invalid_rows_table(self) -> str:
         return invalid_table(self.drawer.records)
 
     def _apply_feasibility(self, answer: dict[str, Any], rows: list[int]) -> None:
         self.feasibility = answer
-        self.feasibility_html.value = feasibility_table(answer, rows, self.drawer.records)
+        self.feasibility_html.value = feasibility_table(answer, rows, self.drawer.records,
+                                                        self.names())
 
     def _apply_opportunities(self, answer: dict[str, Any]) -> None:
         self.opportunities = answer
@@ -445,15 +420,29 @@ class TaskingPlanner(Panel):
         key = str(uuid.uuid4())  # one key per confirm dialog: a double click orders once
         self.last_idempotency_key = key
         name = html.escape(self.order_name.value or "(unnamed)")
+        what = f"Place {html.escape(count(len(groups), 'tasking order'))} <b>{name}</b>"
+        check, rows, records = self._check_body(), self.drawer.valid_rows(), self.drawer.records
+        names = self.names()
+
+        def verdict() -> Verdict:
+            answer = self.client.orders.tasking.feasibility_check(**check)
+            return feasibility_verdict(answer, rows, records, names)
+
+        def problems(answer: dict[str, Any]) -> list[str]:
+            return unique(f"{records[rows[e['index']]]['name']}: {row_sentence(e, names)}"
+                          if isinstance(e.get("index"), int) and e["index"] < len(rows)
+                          else row_sentence(e, names) for e in answer.get("errors") or [])
+
         self.ask_priced(
-            f"Place {len(groups)} tasking order(s) <b>{name}</b>",
+            what,
             price=lambda: self.client.orders.tasking.estimate(groups=groups),
             describe=lambda answer: (
-                f"Place {len(groups)} tasking order(s) <b>{name}</b> for "
-                f'<b class="gn-confirm-credits">'
+                f'{what} for <b class="gn-confirm-credits">'
                 f"{money(answer.get('totalCredits'), answer.get('totalAud'))}</b>?"),
             on_yes=lambda: self._place(groups, key),
             yes_label="Place order",
+            check=verdict,
+            problems=problems,
         )
 
     def _place(self, groups: list[dict[str, Any]], key: str) -> None:
@@ -461,18 +450,29 @@ class TaskingPlanner(Panel):
         body: dict[str, Any] = {"groups": groups}
         if self.order_name.value:
             body["displayName"] = self.order_name.value
+        labels = {}
 
-        def placed(answer: dict[str, Any]) -> None:
-            ids = [str(r.get("id")) for r in answer.get("results") or []]
+        def place_and_read() -> list[dict[str, Any]]:
+            answer = self.client.orders.tasking.place(**body, idempotency_key=key)
+            results = answer.get("results") or []
+            for result in results:
+                index = result.get("index")
+                if isinstance(index, int) and 0 <= index < len(groups):
+                    labels[str(result.get("id"))] = str(groups[index].get("displayName") or "")
+            ids = [str(r.get("id")) for r in results]
             self.placed = [*self.placed, *[i for i in ids if i not in self.placed]]
-            self.place_result.value = "Placed: " + ", ".join(
-                f'<code class="gn-order-id">{html.escape(i)}</code>' for i in ids
-            )
+            return fetch_orders(self.client, ids)  # what the server made of them
+
+        def shown(orders: list[dict[str, Any]]) -> None:
+            self.placed_orders = orders
+            self.place_result.value = (
+                f"<b>Sent {html.escape(count(len(orders), 'order'))}; the server says:</b>"
+                + status_html(orders, labels, self.names()))
             self.place_button.disabled = False
 
         self.run(
-            lambda: self.client.orders.tasking.place(**body, idempotency_key=key),
-            placed,
-            "place order",
+            place_and_read,
+            shown,
+            "placing the order",
             on_error=lambda _exc: setattr(self.place_button, "disabled", False),
         )
