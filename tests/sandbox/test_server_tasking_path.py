@@ -119,7 +119,7 @@ def test_manual_sensor_full_path(api: Api, sandbox: Any, org: Any) -> None:
         assert "1220" + hashlib.sha256(r.content).hexdigest() == asset["file:checksum"]
         assert len(r.content) == asset["file:size"]
     tampered = item["assets"]["visual"]["href"].replace("sig=", "sig=x")
-    problem_ok(httpx.get(tampered), 404)
+    problem_ok(httpx.get(tampered), 403)  # a forged signature (issue 13 item 4)
 
 
 def test_auto_sensor_goes_straight_to_quotation(api: Api, sandbox: Any, org: Any) -> None:

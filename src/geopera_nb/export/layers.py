@@ -1,4 +1,5 @@
-"""Make frames writable: lists/dicts to JSON text, polygonal geometry promoted to multi."""
+"""Make frames writable: lists/dicts to JSON text, polygonal geometry promoted to multi,
+live signatures dropped from asset hrefs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import numpy as np
 import orjson
 import pandas as pd
 import shapely
+
+from geopera_nb.contract.hrefs import unsigned_href
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
 
@@ -77,4 +80,45 @@ def promote_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         else:
             fixed[i] = g
     out[out.geometry.name] = gpd.GeoSeries(fixed, index=out.index, crs=out.crs)
+    return out
+
+
+def _unsigned_item(text: Any) -> Any:
+    """A STAC Item (JSON text) with its asset and link hrefs unsigned."""
+    if not isinstance(text, str) or not text.strip():
+        return text
+    try:
+        item = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+    if not isinstance(item, dict):
+        return text
+    for holder in [*(item.get("assets") or {}).values(), *(item.get("links") or [])]:
+        if isinstance(holder, dict) and isinstance(holder.get("href"), str):
+            holder["href"] = unsigned_href(holder["href"])
+    return orjson.dumps(item).decode()
+
+
+def drop_signatures(frame: pd.DataFrame) -> pd.DataFrame:
+    """``*_href`` columns (and the hrefs inside ``stac_item``) without live signatures.
+
+    A signed href expires and hands out access while it lives; a file keeps the
+    asset's stable address instead (see :func:`geopera_nb.contract.hrefs.unsigned_href`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"visual_href": ["http://h/a/c1/visual.tif?exp=1&kid=k&sig=s"]})
+    >>> drop_signatures(df)["visual_href"].iloc[0]
+    'http://h/a/c1/visual.tif'
+    """
+    columns = [c for c in frame.columns if str(c).endswith("_href") or c == "stac_item"]
+    if not columns:
+        return frame
+    out = frame.copy()
+    for name in columns:
+        fix = _unsigned_item if name == "stac_item" else (
+            lambda v: unsigned_href(v) if isinstance(v, str) else v)
+        holder = np.empty(len(out), dtype=object)
+        holder[:] = [fix(v) for v in out[name]]
+        out[name] = pd.Series(holder, index=out.index, dtype=out[name].dtype)
     return out

@@ -13,7 +13,10 @@ Layout
 
 Lists and dicts (``tags``, ``extra``...) become JSON text in GeoPackage; GeoParquet
 keeps lists of strings as lists and writes dicts as JSON text. Empty frames are
-written too, with their columns.
+written too, with their columns. Asset hrefs (``*_href`` columns and the hrefs inside
+``stac_item``) are written without their live signatures (``exp``/``kid``/``sig`` and
+cloud-store equivalents) unless ``signed_hrefs=True``: a file keeps each asset's stable
+address, not an expiring capability.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geopera_nb.export.layers import polygonal_layer, prepare_columns, promote_polygons
+from geopera_nb.export.layers import (
+    drop_signatures,
+    polygonal_layer,
+    prepare_columns,
+    promote_polygons,
+)
 
 Format = Literal["gpkg", "parquet"]
 CRS = "EPSG:4326"
@@ -139,6 +147,7 @@ def export_frames(
     path: str | os.PathLike[str],
     *,
     format: Format | None = None,
+    signed_hrefs: bool = False,
 ) -> dict[str, Path]:
     """Write named frames to a GeoPackage (one layer each) or GeoParquet files.
 
@@ -149,6 +158,8 @@ def export_frames(
         ``*.gpkg``, ``*.parquet`` or a directory (see the module docs for the layout).
     format : {"gpkg", "parquet"}, optional
         Overrides the path's suffix.
+    signed_hrefs : bool
+        Keep asset hrefs' live signatures (default: dropped, see the module docs).
 
     Returns
     -------
@@ -166,6 +177,8 @@ def export_frames(
     """
     if not frames:
         raise ValueError("nothing to export: no frames given")
+    if not signed_hrefs:
+        frames = {layer: drop_signatures(frame) for layer, frame in frames.items()}
     if output_format(path, format) == "gpkg":
         target = write_gpkg(frames, path)
         return dict.fromkeys(frames, target)
@@ -173,11 +186,14 @@ def export_frames(
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], layer: str,
-                *, format: Format | None = None) -> Path:
+                *, format: Format | None = None, signed_hrefs: bool = False) -> Path:
     """Write one frame: a GeoPackage layer ``layer``, or exactly ``path`` as GeoParquet.
 
-    (A directory gets ``<dir>/<layer>.parquet``.)
+    (A directory gets ``<dir>/<layer>.parquet``.) Asset hrefs lose their live
+    signatures unless ``signed_hrefs=True`` (see the module docs).
     """
+    if not signed_hrefs:
+        frame = drop_signatures(frame)
     kind = output_format(path, format)
     if kind == "gpkg":
         return write_gpkg({layer: frame}, path)

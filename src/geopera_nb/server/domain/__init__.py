@@ -8,7 +8,9 @@ answers (422 ``detail`` with ``"body"`` prepended to ``loc``; other statuses as 
 Modules: :mod:`.catalogue` (sensors, products, archive captures), :mod:`.search`
 (``catalog.search``), :mod:`.tasking_request` and :mod:`.pricing` (estimates),
 :mod:`.feasibility` (checks, study options), :mod:`.orbits` (predicted passes),
-:mod:`.deliveries` (capture plans), :mod:`.coverage`, :mod:`.stac` (items and assets),
+:mod:`.deliveries` (capture plans), :mod:`.coverage`, :mod:`.stac` (STAC items),
+:mod:`.imagery` (a capture's COG, thumbnail and metadata; pixels from :mod:`.landscape`
+on the UTM grid of :mod:`.grid`),
 :mod:`.money` (credits), :mod:`.seeding` (ids and random generators from the seed).
 """
 
@@ -28,7 +30,9 @@ _WHERE = {
     "PRIORITY_FACTORS": "tasking_request",
     "SANDBOX_EPOCH": "seeding",
     "TaskingRequest": "tasking_request",
+    "AssetFile": "stac",
     "asset_checksum": "stac",
+    "capture_grid": "grid",
     "build_catalogue": "catalogue",
     "check_feasibility": "feasibility",
     "coverage": "coverage",
@@ -45,8 +49,7 @@ _WHERE = {
     "price_tasking": "pricing",
     "price_tasking_group": "pricing",
     "price_tasking_request": "pricing",
-    "render_asset": "stac",
-    "render_item_asset": "stac",
+    "render_capture": "imagery",
     "search_captures": "search",
     "stable_uuid": "seeding",
     "stac_item": "stac",
@@ -58,6 +61,7 @@ __all__ = [
     "HOST_NAME",
     "PRIORITY_FACTORS",
     "SANDBOX_EPOCH",
+    "AssetFile",
     "Captures",
     "Catalogue",
     "Delivery",
@@ -65,6 +69,7 @@ __all__ = [
     "TaskingRequest",
     "asset_checksum",
     "build_catalogue",
+    "capture_grid",
     "check_feasibility",
     "coverage",
     "coverage_groups",
@@ -80,8 +85,7 @@ __all__ = [
     "price_tasking",
     "price_tasking_group",
     "price_tasking_request",
-    "render_asset",
-    "render_item_asset",
+    "render_capture",
     "search_captures",
     "stable_uuid",
     "stac_item",

@@ -51,7 +51,9 @@ def parse_check_params(params: object, now: datetime) -> dict[str, Any]:
         ):
             raise DomainError(422, ("params", key), f"{key} must be a number between 0 and {hi:g}")
         out[key] = None if v is None else float(v)
-    priority = params.get("priority") or "standard"
+    priority = params.get("priority")
+    if priority is None:  # absent or null: the default; "" or 0 are not priorities
+        priority = "standard"
     if not isinstance(priority, str) or priority not in PRIORITY_FACTORS:
         raise DomainError(
             422, ("params", "priority"), "priority must be one of standard, priority, rush"

@@ -108,7 +108,8 @@ def _unwrapped(footprint: BaseGeometry) -> BaseGeometry:
     west, _, east, _ = geojson_bbox(footprint)
     if west <= east:
         return footprint
-    return shapely.transform(footprint, lambda xy: np.where(xy[:, :1] < 0.0, xy + [360.0, 0.0], xy))
+    shift = np.array([360.0, 0.0])
+    return shapely.transform(footprint, lambda xy: np.where(xy[:, :1] < 0.0, xy + shift, xy))
 
 
 def project_footprint(footprint: BaseGeometry, epsg: int) -> BaseGeometry:
@@ -119,7 +120,7 @@ def project_footprint(footprint: BaseGeometry, epsg: int) -> BaseGeometry:
     >>> from shapely.geometry import box
     >>> fp = project_footprint(box(9.0, 0.0, 9.1, 0.1), 32632)
     >>> [round(v) for v in fp.bounds]
-    [500000, 0, 511132, 11057]
+    [500000, 0, 511128, 11053]
     """
     geom = shapely.segmentize(_unwrapped(footprint), _DENSIFY_DEG)
     fwd = _transformer("EPSG:4326", f"EPSG:{epsg}")
@@ -151,11 +152,13 @@ def capture_grid(footprint: BaseGeometry, sensor_resolution_m: float) -> Capture
     >>> from shapely.geometry import box
     >>> g = capture_grid(box(10.0, 45.0, 10.2, 45.1), 0.3)
     >>> g.epsg, g.scale, g.resolution, g.shape
-    (32632, 64, 19.2, (583, 819))
+    (32632, 128, 38.4, (296, 415))
     """
     base = float(sensor_resolution_m)
     if not math.isfinite(base) or base <= 0.0:
         raise ValueError(f"resolution must be a positive number of metres, not {base!r}")
+    if footprint.is_empty:
+        raise ValueError("a capture's footprint is empty: it has no pixel grid")
     centre = _unwrapped(footprint).centroid
     epsg = utm_epsg(float(centre.x), float(centre.y))
     minx, miny, maxx, maxy = project_footprint(footprint, epsg).bounds

@@ -17,6 +17,11 @@ from typing import Any
 import jsonschema
 import shapely
 
+from geopera_nb.contract.limits import (
+    CAPTURE_LINES_MAX,
+    PLACEMENT_GROUPS_MAX,
+    VALIDATION_PROBLEMS_MAX,
+)
 from geopera_nb.contract.timestamps import format_instant, from_ms
 from geopera_nb.geo import (
     GeometryRejected,
@@ -32,9 +37,11 @@ from .tasking_request import TaskingRequest, normalise_tasking_group
 
 __all__ = [
     "TaskingRequest",
+    "check_count",
     "normalise_tasking_group",
     "price_archive",
     "price_archive_line",
+    "price_archive_strict",
     "price_provider_estimate",
     "price_provider_feature",
     "price_tasking",
@@ -87,18 +94,36 @@ def price_tasking_group(group: object, index: int, cat: Catalogue, now: datetime
     return price_tasking_request(normalise_tasking_group(group, index, cat, now))
 
 
+def check_count(items: list[Any], field: str, most: int) -> None:
+    """422 at ``field`` when ``items`` holds more than ``most`` entries.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_count([1, 2, 3], "groups", 2)
+    ... except DomainError as exc:
+    ...     print(exc.loc, exc.msg)
+    ('groups',) 3 groups; at most 2 are allowed
+    """
+    if len(items) > most:
+        raise DomainError(422, (field,), f"{len(items)} {field}; at most {most} are allowed",
+                          "too_long")
+
+
 def price_tasking(groups: object, cat: Catalogue, now: datetime) -> dict[str, Any]:
     """``orders.tasking.estimate``: price every group; failures become ``errors`` rows.
 
     Raises
     ------
     DomainError
-        422 when ``groups`` is not a list of objects (a malformed body).
+        422 when ``groups`` is not a list of objects (a malformed body) or holds more
+        than ``PLACEMENT_GROUPS_MAX``.
     """
     if groups is None:
         groups = []
     if not isinstance(groups, list):
         raise DomainError(422, ("groups",), "groups must be an array of objects")
+    check_count(groups, "groups", PLACEMENT_GROUPS_MAX)
     for i, g in enumerate(groups):
         if not isinstance(g, dict):
             raise DomainError(422, ("groups", i), "each group must be an object")
@@ -162,29 +187,28 @@ def price_archive_line(
     }
 
 
-def price_archive(captures: object, split_by_date: bool, cat: Catalogue) -> dict[str, Any]:
-    """``orders.archive.estimate`` (snake_case totals): one group, or one per date.
-
-    Groups are ordered by date (ascending) when split; lines keep their input order.
-
-    Raises
-    ------
-    DomainError
-        422 when ``captures`` is not a list.
-    """
+def _price_lines(
+    captures: object, cat: Catalogue
+) -> tuple[list[dict[str, Any]], list[tuple[int, object, DomainError]]]:
+    """Every line priced, and ``(index, line, error)`` of every line that cannot be."""
     if captures is None:
         captures = []
     if not isinstance(captures, list):
         raise DomainError(422, ("captures",), "captures must be an array of objects")
+    check_count(captures, "captures", CAPTURE_LINES_MAX)
     lines: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
+    failed: list[tuple[int, object, DomainError]] = []
     for i, line in enumerate(captures):
         try:
             lines.append(price_archive_line(line, i, cat))
         except DomainError as exc:
-            cid = line.get("id") if isinstance(line, dict) else None
-            errors.append({"index": i, "id": cid if isinstance(cid, str) else None,
-                           "message": exc.msg})  # fmt: skip
+            failed.append((i, line, exc))
+    return lines, failed
+
+
+def _archive_answer(
+    lines: list[dict[str, Any]], split_by_date: bool, errors: list[dict[str, Any]]
+) -> dict[str, Any]:
     buckets: dict[str | None, list[dict[str, Any]]] = {}
     for row in lines:
         buckets.setdefault(row["date"] if split_by_date else None, []).append(row)
@@ -195,6 +219,44 @@ def price_archive(captures: object, split_by_date: bool, cat: Catalogue) -> dict
         groups.append({"date": date, "credits": n, "aud": aud(n), "captures": rows})
     total = sum(g["credits"] for g in groups)
     return {"groups": groups, "errors": errors, "total_aud": aud(total), "total_credits": total}
+
+
+def price_archive(captures: object, split_by_date: bool, cat: Catalogue) -> dict[str, Any]:
+    """``orders.archive.estimate`` (snake_case totals): one group, or one per date.
+
+    Groups are ordered by date (ascending) when split; lines keep their input order.
+    A line that cannot be priced is an ``errors`` row ``{"index", "id", "message"}``.
+
+    Raises
+    ------
+    DomainError
+        422 when ``captures`` is not a list, or holds more than ``CAPTURE_LINES_MAX``.
+    """
+    lines, failed = _price_lines(captures, cat)
+    errors = []
+    for i, line, exc in failed:
+        cid = line.get("id") if isinstance(line, dict) else None
+        errors.append({"index": i, "id": cid if isinstance(cid, str) else None,
+                       "message": exc.msg})  # fmt: skip
+    return _archive_answer(lines, split_by_date, errors)
+
+
+def price_archive_strict(captures: object, split_by_date: bool, cat: Catalogue) -> dict[str, Any]:
+    """:func:`price_archive` for a placement: any line that cannot be priced is a 422.
+
+    Raises
+    ------
+    DomainError
+        422 listing every problem of every failing line (each with its own ``loc`` into
+        the line, e.g. ``("captures", 0, "featureCollection", "features", 0, "geometry",
+        "coordinates")``), at most ``VALIDATION_PROBLEMS_MAX``.
+    """
+    lines, failed = _price_lines(captures, cat)
+    problems = [p for _, _, exc in failed for p in exc.detail()][:VALIDATION_PROBLEMS_MAX]
+    if problems:
+        first = problems[0]
+        raise DomainError(422, first["loc"], first["msg"], first["type"], problems)
+    return _archive_answer(lines, split_by_date, [])
 
 
 def validate_params(product: dict[str, Any], params: object) -> dict[str, Any]:

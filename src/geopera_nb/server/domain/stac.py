@@ -1,32 +1,33 @@
-"""Delivered imagery as STAC 1.0.0 Items, and the bytes of their assets.
+"""Delivered imagery as STAC 1.0.0 Items (eo, view, file, projection, raster extensions).
 
-An Item's ``file:checksum`` (multihash ``1220`` + sha256) and ``file:size`` are computed
-from :func:`render_asset`, which renders deterministically from (item id, asset name,
-seed, bbox): the server serves exactly those bytes later with :func:`render_item_asset`.
+An Item describes a capture and its three assets: ``visual`` (the data file, a
+Cloud-Optimized GeoTIFF in the UTM zone of the footprint, every band of the sensor),
+``thumbnail`` (PNG) and ``metadata`` (JSON). The data asset carries ``proj:shape``,
+``proj:transform``, ``proj:bbox``, ``eo:bands`` and ``raster:bands`` (nodata, data type,
+scale/offset, the file's real pixel size as ``spatial_resolution``); the Item carries
+``proj:epsg`` and ``geopera:pixel_scale`` (file pixel size / sensor resolution). Each
+asset's ``file:checksum`` (multihash ``1220`` + sha256) and ``file:size`` are those of
+the bytes the server serves: the caller passes them (see :class:`AssetFile`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable, Sequence
-from typing import Any
-
-import numpy as np
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from geopera_nb.contract.timestamps import format_instant
 from geopera_nb.geo import geojson_bbox, to_geojson
 
 from .deliveries import Delivery
-from .raster import encode_geotiff, encode_png, synthetic_rgb
-from .rejections import DomainError
+from .imagery import band_specs, grid_of
 
 __all__ = [
     "ASSET_FILES",
     "STAC_EXTENSIONS",
+    "AssetFile",
     "asset_checksum",
-    "render_asset",
-    "render_item_asset",
+    "asset_name",
     "stac_item",
 ]
 
@@ -34,6 +35,8 @@ STAC_EXTENSIONS = [
     "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
     "https://stac-extensions.github.io/view/v1.0.0/schema.json",
     "https://stac-extensions.github.io/file/v2.1.0/schema.json",
+    "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
+    "https://stac-extensions.github.io/raster/v1.1.0/schema.json",
 ]
 #: asset name -> (file name used in hrefs, media type, roles)
 ASSET_FILES: dict[str, tuple[str, str, list[str]]] = {
@@ -42,6 +45,13 @@ ASSET_FILES: dict[str, tuple[str, str, list[str]]] = {
     "metadata": ("metadata.json", "application/json", ["metadata"]),
 }
 _BY_FILE = {f: name for name, (f, _, _) in ASSET_FILES.items()}
+
+
+class AssetFile(NamedTuple):
+    """What an Item says of one served file: its size and multihash checksum."""
+
+    size: int
+    checksum: str
 
 
 def asset_checksum(data: bytes) -> str:
@@ -55,65 +65,26 @@ def asset_checksum(data: bytes) -> str:
     return "1220" + hashlib.sha256(data).hexdigest()
 
 
-def render_asset(
-    item_id: str, name: str, seed: int, *, bbox: Sequence[float] | None = None
-) -> tuple[bytes, str]:
-    """The bytes and media type of one asset of an item (deterministic).
-
-    Parameters
-    ----------
-    item_id
-        The STAC item id (the capture id).
-    name
-        ``"visual"``, ``"thumbnail"``, ``"metadata"`` or their file names
-        (``"visual.tif"``, ...).
-    seed
-        The sandbox seed.
-    bbox
-        The item's bbox (georeferences the GeoTIFF; pass the item's ``bbox``).
-
-    Raises
-    ------
-    DomainError
-        404 for an unknown asset name.
+def asset_name(name_or_file: str) -> str | None:
+    """The asset name of ``"visual"`` or ``"visual.tif"`` (``None`` when unknown).
 
     Examples
     --------
-    >>> data, media = render_asset("abc", "thumbnail", 0)
-    >>> media, data[:4]
-    ('image/png', b'\\x89PNG')
+    >>> asset_name("thumbnail.png"), asset_name("visual"), asset_name("x.tif")
+    ('thumbnail', 'visual', None)
     """
-    key = _BY_FILE.get(name, name)
-    if key not in ASSET_FILES:
-        raise DomainError(404, ("asset",), f"no asset {name!r}")
-    box = [float(v) for v in bbox] if bbox is not None else [0.0, 0.0, 0.01, 0.01]
-    media = ASSET_FILES[key][1]
-    if key == "visual":
-        return encode_geotiff(synthetic_rgb(item_id, seed), box), media
-    if key == "thumbnail":
-        rgb = synthetic_rgb(item_id, seed).astype(np.uint16)
-        small = (rgb[0::2, 0::2] + rgb[1::2, 0::2] + rgb[0::2, 1::2] + rgb[1::2, 1::2]) // 4
-        return encode_png(small.astype(np.uint8)), media
-    meta = {"id": item_id, "bbox": box, "crs": "EPSG:4326", "width": 64, "height": 64,
-            "bands": ["red", "green", "blue"], "generator": "geopera-nb sandbox",
-            "seed": seed}  # fmt: skip
-    return json.dumps(meta, sort_keys=True, separators=(",", ":")).encode(), media
-
-
-def render_item_asset(item: dict[str, Any], name: str, seed: int) -> tuple[bytes, str]:
-    """:func:`render_asset` for a STAC item dict (uses its ``id`` and ``bbox``)."""
-    return render_asset(item["id"], name, seed, bbox=item.get("bbox"))
+    key = _BY_FILE.get(name_or_file, name_or_file)
+    return key if key in ASSET_FILES else None
 
 
 def stac_item(
     delivery: Delivery,
-    order: dict[str, Any],
-    sensor: dict[str, Any],
+    order: Mapping[str, Any],
+    sensor: Mapping[str, Any],
     asset_href: Callable[[str, str], str],
-    *,
-    seed: int = 0,
+    files: Mapping[str, AssetFile],
 ) -> dict[str, Any]:
-    """The STAC 1.0.0 Item of a delivered capture (eo, view, file extensions).
+    """The STAC 1.0.0 Item of a delivered capture.
 
     Parameters
     ----------
@@ -122,33 +93,47 @@ def stac_item(
     order
         The order (``id`` is used).
     sensor
-        The Sensor object.
+        The Sensor object (``id``, ``bands``, ``resolutionM``).
     asset_href
-        ``asset_href(item_id, file_name)`` -> signed URL, with file names
-        ``visual.tif``, ``thumbnail.png``, ``metadata.json``.
-    seed
-        The sandbox seed (the assets' bytes depend on it).
+        ``asset_href(item_id, file_name)`` -> URL, with file names ``visual.tif``,
+        ``thumbnail.png``, ``metadata.json``.
+    files
+        Asset name -> :class:`AssetFile` of the bytes served for it.
 
     Examples
     --------
     >>> from shapely.geometry import box
     >>> from geopera_nb.server.domain.seeding import SANDBOX_EPOCH
     >>> d = Delivery("cap-1", SANDBOX_EPOCH, box(0, 0, 0.1, 0.1), 5.0, 10.0, 0.5, 0, "OWL-1")
-    >>> item = stac_item(d, {"id": "o1"}, {"id": "geo-owl-30"}, lambda i, f: f"/a/{i}/{f}")
-    >>> item["assets"]["visual"]["href"], item["properties"]["constellation"]
-    ('/a/cap-1/visual.tif', 'owl')
+    >>> files = dict.fromkeys(ASSET_FILES, AssetFile(1, "1220" + "0" * 64))
+    >>> item = stac_item(d, {"id": "o1"}, {"id": "geo-owl-30", "resolutionM": 0.3,
+    ...                  "bands": ["red", "nir"]}, lambda i, f: f"/a/{i}/{f}", files)
+    >>> item["assets"]["visual"]["href"], item["properties"]["proj:epsg"]
+    ('/a/cap-1/visual.tif', 32631)
+    >>> [b["name"] for b in item["assets"]["visual"]["eo:bands"]]
+    ['red', 'nir']
     """
-    bbox = geojson_bbox(delivery.footprint)
+    grid = grid_of(delivery, sensor)
+    specs = band_specs(sensor)
     assets: dict[str, Any] = {}
     for name, (file_name, media, roles) in ASSET_FILES.items():
-        data, _ = render_asset(delivery.capture_id, name, seed, bbox=bbox)
-        assets[name] = {
+        served = files[name]
+        asset: dict[str, Any] = {
             "href": asset_href(delivery.capture_id, file_name),
             "type": media,
             "roles": list(roles),
-            "file:checksum": asset_checksum(data),
-            "file:size": len(data),
+            "file:checksum": served.checksum,
+            "file:size": served.size,
         }
+        if name == "visual":
+            asset.update({
+                "proj:shape": list(grid.shape),
+                "proj:transform": list(grid.transform),
+                "proj:bbox": [round(v, 6) for v in grid.bounds],
+                "eo:bands": [s.eo() for s in specs],
+                "raster:bands": [s.raster(grid.resolution) for s in specs],
+            })
+        assets[name] = asset
     sid = str(sensor["id"])
     return {
         "type": "Feature",
@@ -156,7 +141,7 @@ def stac_item(
         "stac_extensions": list(STAC_EXTENSIONS),
         "id": delivery.capture_id,
         "geometry": to_geojson(delivery.footprint),
-        "bbox": bbox,
+        "bbox": geojson_bbox(delivery.footprint),
         "properties": {
             "datetime": format_instant(delivery.datetime),
             "platform": delivery.platform or sid,
@@ -164,9 +149,11 @@ def stac_item(
             "gsd": delivery.gsd,
             "eo:cloud_cover": delivery.cloud_cover,
             "view:off_nadir": delivery.off_nadir,
+            "proj:epsg": grid.epsg,
             "geopera:order_id": order["id"],
             "geopera:sensor": sid,
             "geopera:group_index": delivery.group_index,
+            "geopera:pixel_scale": grid.scale,
         },
         "links": [],
         "assets": assets,

@@ -236,7 +236,9 @@ def normalise_tasking_group(
     start, end = parse_window(group, now, loc)
     max_cloud = _number(group, "maxCloudCoverage", loc, 100.0)
     max_off = _number(group, "maxOffNadir", loc, 90.0)
-    priority = group.get("priority") or "standard"
+    priority = group.get("priority")
+    if priority is None:  # absent or null: the default; "" or 0 are not priorities
+        priority = "standard"
     if not isinstance(priority, str) or priority not in PRIORITY_FACTORS:
         raise DomainError(
             422, (*loc, "priority"), "priority must be one of standard, priority, rush"

@@ -98,3 +98,13 @@ def load_delivered(db: Reader, capture_id: str) -> Delivery | None:
     row = db.one("SELECT doc FROM deliveries WHERE id = ? AND delivered = 1 LIMIT 1",
                  (capture_id,))
     return None if row is None else delivery_obj(loads(row["doc"]))
+
+
+def delivered_for_org(db: Reader, org_id: str, capture_id: str) -> tuple[Delivery, str] | None:
+    """``(delivery, order id)`` of a capture delivered to an org's order, or ``None``.
+
+    (An archive capture may be delivered to several orders, of several orgs.)
+    """
+    row = db.one("SELECT doc, order_id FROM deliveries WHERE id = ? AND org_id = ?"
+                 " AND delivered = 1 ORDER BY at_ms, seq LIMIT 1", (capture_id, org_id))
+    return None if row is None else (delivery_obj(loads(row["doc"])), str(row["order_id"]))
