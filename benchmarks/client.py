@@ -19,6 +19,15 @@ Run::
 2. **NDJSON**: the client's reader (``NDJSONReader.iter_records`` over 64 KiB chunks,
    trailer checked) against a bare ``for line in data.splitlines(): orjson.loads(line)``
    over the same bytes (20,000 realistic orders). Target: <= 1.3x.
+3. **Bounds**: the cost of what every call now carries, against the same client
+   without it, over ``--calls`` small ``orders.list`` calls to the ASGI app (near-zero
+   server cost, so the client's overhead shows): the rate limiter (limits too high to
+   ever wait: only its bookkeeping), the deadline (its clamping network backend, vs a
+   plain ``httpx.HTTPTransport``), the capped body reading; and ``RateLimiter.reserve``
+   alone, in microseconds.
+
+The paging runs pass ``rate_limit=False``: they measure the transport, and their
+thousands of calls would otherwise be paced at the documented 600 a minute.
 
 Timings are printed, never asserted (tests do not depend on them).
 """
@@ -138,7 +147,7 @@ def start_sandbox(n_orders: int) -> tuple[str, str, Callable[[], None]]:
     import tempfile
 
     from geopera_nb import sandbox
-    from geopera_nb.sandbox import orders as sandbox_orders
+    from geopera_nb.server.state import order_store as sandbox_orders
     from geopera_nb.server.state.store import loads
 
     limits = {"general": 10**9, "placement": 10**9, "spend": 10**9}
@@ -147,7 +156,7 @@ def start_sandbox(n_orders: int) -> tuple[str, str, Callable[[], None]]:
     with sandbox.start(data_dir=data_dir, seed=0, rate_limits=limits) as sb:
         org = sb.create_org(name="Bench", credits=10**12)
         group = {"sensor": "geo-owl-30", "featureCollection": (149.05, -35.35, 149.10, -35.30)}
-        with Client(api_key=org.api_key, base_url=sb.url, timeout=600) as client:
+        with sb.client(org, timeout=600) as client:
             client.orders.tasking.place(groups=[group], displayName="bench 0")
         backend = sb.backend
         with backend.write() as tx:
@@ -202,7 +211,8 @@ class AsyncSlowTransport(httpx.AsyncHTTPTransport):
 
 def pull_sequential(url: str, key: str, rtt: float) -> tuple[float, int]:
     transport = SlowTransport(rtt) if rtt else None
-    with Client(api_key=key, base_url=url, transport=transport, timeout=120) as client:
+    with Client(api_key=key, base_url=url, transport=transport, timeout=120,
+                rate_limit=False) as client:
         t0 = time.perf_counter()
         records = list(client.iter_orders(page_size=PAGE_SIZE))  # kept, as all_records does
         return time.perf_counter() - t0, len(records)
@@ -212,7 +222,7 @@ def pull_concurrent(url: str, key: str, rtt: float) -> tuple[float, int]:
     async def run() -> tuple[float, int]:
         transport = AsyncSlowTransport(rtt) if rtt else None
         async with AsyncClient(api_key=key, base_url=url, transport=transport,
-                               timeout=120) as aclient:
+                               timeout=120, rate_limit=False) as aclient:
             t0 = time.perf_counter()
             records = await aclient.all_records("orders.list", page_size=PAGE_SIZE,
                                                 concurrency=CONCURRENCY)
@@ -302,6 +312,51 @@ def bench_ndjson(n: int, repeats: int) -> None:
           "paused)")
 
 
+def _calls_per_second(url: str, n: int, **kwargs: Any) -> float:
+    key = "gpra_benchmark_0000000000000000"
+    with Client(api_key=key, base_url=url, timeout=120, **kwargs) as client:
+        client.orders.list(size=1)  # connect once
+        t0 = time.perf_counter()
+        for _ in range(n):
+            client.orders.list(size=1)
+        return n / (time.perf_counter() - t0)
+
+
+def bench_bounds(n: int, repeats: int) -> None:
+    from geopera_nb.client import RateLimiter
+
+    huge = {"general": 10**9, "placement": 10**9, "spend": 10**9}
+    configs = {
+        "plain transport, no limiter (baseline)": {"rate_limit": False,
+                                                   "transport": httpx.HTTPTransport()},
+        "+ deadline backend": {"rate_limit": False},
+        "+ deadline backend + limiter": {"rate_limit": huge},
+    }
+    url, stop = start_asgi(10)
+    try:
+        rates: dict[str, list[float]] = {name: [] for name in configs}
+        for _ in range(repeats):  # interleaved, so load changes hit every config alike
+            for name, kwargs in configs.items():
+                if "transport" in kwargs:
+                    kwargs["transport"] = httpx.HTTPTransport()
+                rates[name].append(_calls_per_second(url, n, **kwargs))
+        base = statistics.median(rates[next(iter(configs))])
+        for name, values in rates.items():
+            rate = statistics.median(values)
+            print(f"  {name:>40}: {rate:7.0f} calls/s, {base / rate:.2f}x the baseline's "
+                  f"time ({n} calls, median of {repeats})")
+    finally:
+        stop()
+    clock = [0.0]
+    limiter = RateLimiter(huge, clock=lambda: clock[0])
+    t0 = time.perf_counter()
+    for i in range(100_000):
+        clock[0] = i * 0.001
+        limiter.reserve("orders.get")
+    per = (time.perf_counter() - t0) / 100_000 * 1e6
+    print(f"  RateLimiter.reserve: {per:.1f} us per call (100,000 calls, ~6,000 in a window)")
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -309,33 +364,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", choices=["auto", "sandbox", "asgi"], default="auto")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ndjson-records", type=int, default=20_000)
+    parser.add_argument("--calls", type=int, default=2_000)
+    parser.add_argument("--only", choices=["paging", "ndjson", "bounds"], default=None)
     args = parser.parse_args(argv)
 
     print(f"python {sys.version.split()[0]}, httpx {httpx.__version__}, "
           f"orjson {orjson.__version__}")
-    print(f"1. orders.list: {args.orders} orders, page size {PAGE_SIZE}")
-    servers = ["sandbox", "asgi"] if args.server == "auto" else [args.server]
-    for kind in servers:
-        stop: Callable[[], None] | None = None
-        try:
-            if kind == "sandbox":
-                url, key, stop = start_sandbox(args.orders)
-                print(f"  server: geopera_nb.sandbox, one separate process, at {url}")
-            else:
-                url, stop = start_asgi(args.orders)
-                key = "gpra_benchmark_0000000000000000"
-                print(f"  server: minimal ASGI app (uvicorn, separate process; near-zero "
-                      f"server cost, like a scaled-out API) at {url}")
-            bench_paging(url, key, args.orders, args.repeats)
-        except Exception as exc:
-            if args.server != "auto":
-                raise
-            print(f"  {kind} unavailable ({type(exc).__name__}: {exc})")
-        finally:
-            if stop is not None:
-                stop()
-    print("2. NDJSON reader")
-    bench_ndjson(args.ndjson_records, max(3 * args.repeats, 9))
+    if args.only in (None, "paging"):
+        print(f"1. orders.list: {args.orders} orders, page size {PAGE_SIZE}")
+        servers = ["sandbox", "asgi"] if args.server == "auto" else [args.server]
+        for kind in servers:
+            stop: Callable[[], None] | None = None
+            try:
+                if kind == "sandbox":
+                    url, key, stop = start_sandbox(args.orders)
+                    print(f"  server: geopera_nb.sandbox, one separate process, at {url}")
+                else:
+                    url, stop = start_asgi(args.orders)
+                    key = "gpra_benchmark_0000000000000000"
+                    print(f"  server: minimal ASGI app (uvicorn, separate process; near-zero "
+                          f"server cost, like a scaled-out API) at {url}")
+                bench_paging(url, key, args.orders, args.repeats)
+            except Exception as exc:
+                if args.server != "auto":
+                    raise
+                print(f"  {kind} unavailable ({type(exc).__name__}: {exc})")
+            finally:
+                if stop is not None:
+                    stop()
+    if args.only in (None, "ndjson"):
+        print("2. NDJSON reader")
+        bench_ndjson(args.ndjson_records, max(3 * args.repeats, 9))
+    if args.only in (None, "bounds"):
+        print("3. what every call carries: deadline, rate limiter, capped reading")
+        bench_bounds(args.calls, args.repeats)
     return 0
 
 

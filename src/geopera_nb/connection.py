@@ -19,7 +19,7 @@ from typing import Any
 
 from .client import Client
 from .client.credentials import find_credentials
-from .server.config import ADMIN_TOKEN_ENV
+from .client.sandbox_clock import ENV_SANDBOX_ADMIN_TOKEN
 
 __all__ = ["connect"]
 
@@ -41,8 +41,9 @@ def connect(
     (``geopera_nb.sandbox.start(seed=seed)``), a demo organisation with ``credits`` is
     created, and the client is logged in as it; closing the client stops the sandbox.
     ``client.sandbox`` is then the sandbox's handle (also when
-    ``GEOPERA_SANDBOX_ADMIN_TOKEN`` names the admin token of a sandbox run elsewhere),
-    else ``None``.
+    ``GEOPERA_SANDBOX_ADMIN_TOKEN`` names the admin token of a sandbox run elsewhere:
+    ``gn.Client()`` alone then gets a clock handle, ``connect`` the facade's fuller one
+    with ``ledger``/``create_org``), else ``None``.
 
     Parameters
     ----------
@@ -65,10 +66,13 @@ def connect(
         creds = find_credentials(profile=profile)
         if creds is not None or sandbox is False:
             account = Client(profile=profile, **client_kwargs)
-            admin_token = os.environ.get(ADMIN_TOKEN_ENV)
-            if admin_token:  # a sandbox run elsewhere: its clock is ours to move
-                account.sandbox = _sandboxes().attach(account.base_url, admin_token)
-                account._on_close.append(account.sandbox.stop)
+            admin_token = os.environ.get(ENV_SANDBOX_ADMIN_TOKEN, "").strip()
+            if admin_token and "sandbox" not in client_kwargs:
+                # a sandbox run elsewhere: Client() already moves its clock; the facade's
+                # handle (same clock calls) adds the admin rest (ledger, create_org)
+                handle = _sandboxes().attach(account.base_url, admin_token)
+                account.sandbox = handle
+                account._on_close.append(handle.stop)
             return account
     handle = _sandboxes().start(seed=seed)
     try:

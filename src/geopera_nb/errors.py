@@ -9,7 +9,9 @@
     ├── TransportError              the request did not complete
     │   ├── ConnectError
     │   └── RequestTimeoutError     (also builtins.TimeoutError)
+    │       └── DeadlineExceededError  the call's total deadline passed (``.deadline``)
     ├── ResponseError               a 2xx answer the client cannot read
+    │   ├── ResponseTooLargeError   an answer over the client's size cap (``.limit``)
     │   ├── PageCycleError          a paged answer that repeats itself
     │   └── StreamError             an NDJSON stream that is not whole
     │       ├── TruncatedStreamError
@@ -66,6 +68,7 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "CredentialsError",
+    "DeadlineExceededError",
     "DecisionRequiredError",
     "ForbiddenError",
     "GeoperaError",
@@ -79,6 +82,7 @@ __all__ = [
     "RequestTimeoutError",
     "RequestValidationError",
     "ResponseError",
+    "ResponseTooLargeError",
     "ServerError",
     "StreamError",
     "TransportError",
@@ -86,6 +90,7 @@ __all__ = [
     "UnauthenticatedError",
     "ValidationError",
     "WaitTimeoutError",
+    "cut_text",
     "from_problem",
     "from_response",
     "parse_retry_after",
@@ -161,6 +166,25 @@ class RequestTimeoutError(TransportError, builtins.TimeoutError):
     """Connecting, sending or reading timed out (also a builtin :class:`TimeoutError`)."""
 
 
+class DeadlineExceededError(RequestTimeoutError):
+    """The call's total deadline passed (rate-limiter waits, attempts and backoff included).
+
+    ``deadline`` is the deadline in seconds; the message names it.
+
+    Examples
+    --------
+    >>> err = DeadlineExceededError("orders.get: no answer within its 2 s deadline",
+    ...                             operation="orders.get", deadline=2.0)
+    >>> isinstance(err, TimeoutError), err.deadline
+    (True, 2.0)
+    """
+
+    def __init__(self, message: str, *, operation: str | None = None, attempts: int = 1,
+                 deadline: float) -> None:
+        super().__init__(message, operation=operation, attempts=attempts)
+        self.deadline = deadline
+
+
 class ResponseError(GeoperaError):
     """A success answer the client cannot read (wrong content type, invalid JSON).
 
@@ -182,6 +206,15 @@ class ResponseError(GeoperaError):
         self.operation = operation
         self.status = status
         self.content_type = content_type
+
+
+class ResponseTooLargeError(ResponseError):
+    """An answer larger than the client's cap; reading stopped there (``limit`` bytes)."""
+
+    def __init__(self, message: str, *, operation: str | None = None, status: int | None = None,
+                 content_type: str | None = None, limit: int) -> None:
+        super().__init__(message, operation=operation, status=status, content_type=content_type)
+        self.limit = limit
 
 
 class PageCycleError(ResponseError):
@@ -257,16 +290,26 @@ class APIError(GeoperaError):
         status: int | None = None,
         operation: str | None = None,
         headers: Mapping[str, str] | None = None,
+        max_text: int | None = None,
     ) -> None:
         self.problem: dict[str, Any] = dict(problem)
         raw_status = status if status is not None else self.problem.get("status", 0)
-        self.status: int = int(raw_status) if isinstance(raw_status, int | str) else 0
+        try:
+            self.status: int = int(raw_status) if isinstance(raw_status, int | str) else 0
+        except ValueError:
+            self.status = 0
         self.operation = operation
         self.headers: dict[str, str] = dict(headers or {})
-        self.title: str = str(self.problem.get("title") or _STATUS_TITLES.get(self.status, "Error"))
-        self.type: str = str(self.problem.get("type") or "about:blank")
+        self.title: str = cut_text(
+            str(self.problem.get("title") or _STATUS_TITLES.get(self.status, "Error")), max_text)
+        self.type: str = cut_text(str(self.problem.get("type") or "about:blank"), max_text)
         detail = self.problem.get("detail")
-        self.detail: str = detail if isinstance(detail, str) else self._detail_text(detail)
+        text = detail if isinstance(detail, str) else self._detail_text(detail)
+        self.detail: str = cut_text(text, max_text)
+        for member in ("title", "type", "detail"):  # the kept problem holds no huge text either
+            value = self.problem.get(member)
+            if isinstance(value, str):
+                self.problem[member] = cut_text(value, max_text)
         super().__init__(self._message())
 
     @staticmethod
@@ -431,26 +474,55 @@ def error_class(status: int) -> type[APIError]:
     return _BY_STATUS.get(status, APIError)
 
 
+def cut_text(text: str, limit: int | None) -> str:
+    """``text`` kept to ``limit`` characters, saying it was cut (``None``: as it is).
+
+    Examples
+    --------
+    >>> cut_text("x" * 10, 4)
+    'xxxx… [cut: 10 characters in all]'
+    >>> cut_text("short", 10), cut_text("any", None)
+    ('short', 'any')
+    """
+    if limit is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [cut: {len(text):,} characters in all]"
+
+
 def from_problem(
     problem: Mapping[str, Any],
     operation: str | None = None,
     *,
     status: int | None = None,
     headers: Mapping[str, str] | None = None,
+    max_text: int | None = None,
 ) -> APIError:
     """The typed error for a problem object (e.g. the one in an NDJSON error trailer).
+
+    ``max_text`` bounds the text kept of each of its members (the client passes
+    ``contract.limits.ERROR_TEXT_MAX_CHARS``).
 
     Examples
     --------
     >>> type(from_problem({"status": 409, "title": "Conflict", "detail": "twice"})).__name__
     'ConflictError'
+    >>> len(str(from_problem({"status": 500, "detail": "x" * 10**7}, max_text=100))) < 200
+    True
     """
     raw = status if status is not None else problem.get("status")
-    code = raw if isinstance(raw, int) else 500
-    return error_class(code)(problem, status=code, operation=operation, headers=headers)
+    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else 500
+    return error_class(code)(problem, status=code, operation=operation, headers=headers,
+                             max_text=max_text)
 
 
-def from_response(response: httpx.Response, operation: str | None = None) -> APIError:
+def from_response(
+    response: httpx.Response,
+    operation: str | None = None,
+    *,
+    content: bytes | None = None,
+    cut_at: int | None = None,
+    max_text: int | None = None,
+) -> APIError:
     """The typed error for an error response, carrying the server's problem.
 
     The body is read as problem+json or FastAPI's 422 ``{"detail": [...]}``; a body
@@ -460,24 +532,34 @@ def from_response(response: httpx.Response, operation: str | None = None) -> API
     Parameters
     ----------
     response
-        An ``httpx.Response`` whose body has been read.
+        An ``httpx.Response`` (its body read, unless ``content`` is given).
     operation
         The operation id, named in the message.
+    content
+        The body, when the caller read it itself (size-capped).
+    cut_at
+        ``content`` is only the first ``cut_at`` bytes of a longer body (the message
+        says so).
+    max_text
+        Keep at most this many characters of each text (``detail``, ``title``).
     """
     status = response.status_code
     problem: dict[str, Any]
+    if content is None:
+        try:
+            content = response.content
+        except Exception:  # httpx.ResponseNotRead: reading the body failed
+            content = b""  # the status still says what happened; never escape the error tree
     try:
-        content = response.content
-    except Exception:  # httpx.ResponseNotRead: reading the body failed
-        content = b""  # the status still says what happened; never escape the error tree
-    try:
-        parsed = orjson.loads(content) if content else None
+        parsed = orjson.loads(content) if content and cut_at is None else None
     except orjson.JSONDecodeError:
         parsed = None
     if isinstance(parsed, dict):
         problem = parsed
     else:
         text = content[:300].decode("utf-8", "replace").strip()
+        if cut_at is not None:
+            text += f"… [cut: the error answer was longer than {cut_at:,} bytes]"
         problem = {
             "type": "about:blank",
             "title": response.reason_phrase or _STATUS_TITLES.get(status, "Error"),
@@ -486,7 +568,7 @@ def from_response(response: httpx.Response, operation: str | None = None) -> API
         }
     problem.setdefault("status", status)
     return error_class(status)(problem, status=status, operation=operation,
-                               headers=dict(response.headers))
+                               headers=dict(response.headers), max_text=max_text)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

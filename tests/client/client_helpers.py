@@ -81,3 +81,78 @@ def problem(status: int, detail: str, slug: str = "error", headers: dict[str, st
                                    **(headers or {})})
 
 
+
+
+class VirtualClock:
+    """Time for many workers (threads or asyncio tasks) that moves only when every busy
+    worker sleeps, then jumps to the earliest wake-up: concurrent sleeps overlap as they
+    would in real time, and a request is sent exactly when its sleep ends.
+
+    Wrap each worker's job in ``with clock.worker():``; pass ``clock.monotonic`` and
+    ``clock.sleep`` (threads) or ``clock.asleep`` (tasks) to the client.
+    """
+
+    def __init__(self, now: float = 10_000.0) -> None:
+        import threading
+
+        self.now = now
+        self.cond = threading.Condition()
+        self.busy = 0
+        self.sleepers: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def _advance(self) -> None:
+        if self.sleepers and len(self.sleepers) >= self.busy:
+            earliest = min(self.sleepers)
+            if earliest > self.now:
+                self.now = earliest
+                self.cond.notify_all()
+
+    def worker(self) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope() -> Any:
+            with self.cond:
+                self.busy += 1
+            try:
+                yield
+            finally:
+                with self.cond:
+                    self.busy -= 1
+                    self._advance()
+
+        return scope()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self.cond:
+            target = self.now + seconds
+            self.sleepers.append(target)
+            try:
+                self._advance()
+                while self.now < target:
+                    if not self.cond.wait(timeout=30):  # pragma: no cover
+                        raise RuntimeError("virtual clock stuck")
+            finally:
+                self.sleepers.remove(target)
+
+    async def asleep(self, seconds: float) -> None:
+        import asyncio
+
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        target = self.now + seconds
+        self.sleepers.append(target)
+        try:
+            while self.now < target:
+                with self.cond:
+                    self._advance()
+                if self.now < target:
+                    await asyncio.sleep(0)
+        finally:
+            self.sleepers.remove(target)

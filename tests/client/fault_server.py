@@ -9,7 +9,11 @@ one repeats). Actions:
 - ``("slow", seconds, status, body)``: headers, half the body, sleep, the rest;
 - ``("raw", bytes)``: send bytes as they are (broken bodies, wrong content types);
 - ``("place", after)``: an idempotent placement (same key -> same answer, one order),
-  then ``after`` = ``"answer"`` | ``"reset"`` (the order is made, the answer lost).
+  then ``after`` = ``"answer"`` | ``"reset"`` (the order is made, the answer lost);
+- ``("drip", interval, status, body)``: headers, then the body one byte per ``interval``;
+- ``("drip_headers", interval)``: the status line, then header bytes one per ``interval``;
+- ``("endless", content_type, head, piece, interval)``: chunked: ``head``, then ``piece``
+  every ``interval`` seconds until the client goes away (a line that never ends).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class FaultServer:
         self.requests: list[dict[str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}  # idempotency key -> stored answer
         self.orders_made = 0
+        self.sent = 0  # bytes an "endless" answer wrote before the client went away
         self.lock = threading.Lock()
         server = self
 
@@ -143,8 +148,48 @@ class FaultServer:
             else:
                 self._send(handler, 202, orjson.dumps(answer),
                            headers={"Idempotent-Replayed": "true"} if replay else None)
+        elif kind == "drip":
+            _, interval, status, body = action
+            data = body if isinstance(body, bytes) else orjson.dumps(body)
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            self._drip(handler, data, interval)
+        elif kind == "drip_headers":
+            _, interval = action
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._drip(handler, b"X-Slow: " + b"a" * 100_000, interval)
+        elif kind == "endless":
+            _, ctype, head, piece, interval = action
+            handler.close_connection = True
+            handler.send_response(200)
+            handler.send_header("Content-Type", ctype)
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            self.sent = 0
+            try:
+                for part in [head] + [piece] * 10_000_000:
+                    handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                    handler.wfile.flush()
+                    self.sent += len(part)
+                    if interval:
+                        time.sleep(interval)
+            except OSError:
+                pass  # the client stopped reading: the point
         else:  # pragma: no cover
             raise ValueError(kind)
+
+    @staticmethod
+    def _drip(handler: http.server.BaseHTTPRequestHandler, data: bytes, interval: float) -> None:
+        handler.close_connection = True
+        try:
+            for i in range(len(data)):
+                handler.wfile.write(data[i:i + 1])
+                handler.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass
 
 
 def http_response(status: int, content_type: str, body: bytes, *,

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from .aio import AsyncClient
 from .credentials import Credentials, resolve_credentials
+from .ratelimit import RateLimiter
+from .reading import SizeCaps
 from .retry import RetryPolicy
+from .sandbox_clock import SandboxClock
 from .secret import Secret
 from .sync import Client
 
@@ -26,7 +29,10 @@ __all__ = [
     "AsyncClient",
     "Client",
     "Credentials",
+    "RateLimiter",
     "RetryPolicy",
+    "SandboxClock",
     "Secret",
+    "SizeCaps",
     "resolve_credentials",
 ]

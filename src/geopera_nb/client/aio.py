@@ -12,16 +12,29 @@ from typing import Any
 
 import httpx
 
+from ..contract.limits import CALL_DEADLINE_S, STREAM_DEADLINE_S
 from ..contract.states import OrderStatus
-from ..errors import RequestValidationError
-from .base import ClientBase
+from ..errors import GeoperaError, RequestValidationError
+from .base import ClientBase, RateLimitLike
+from .deadline import Deadline
 from .namespaces import with_operations
 from .paging import SpringPager, make_pager
+from .reading import SizeCaps, adecoded_chunks
 from .retry import RetryPolicy
+from .sandbox_clock import aprobe_sandbox
 from .secret import Secret
 from .streams import NDJSONReader
 from .transport import DEFAULT_TIMEOUT, NDJSON, AsyncTransport, TimeoutLike
-from .waiting import SANDBOX_WAIT_TIMEOUT, WAIT_TIMEOUT, SandboxTime, Until, Waiter
+from .waiting import (
+    SANDBOX_WAIT_TIMEOUT,
+    WAIT_TIMEOUT,
+    SandboxTime,
+    Until,
+    Waiter,
+    may_be_sandbox,
+    sandbox_time,
+    warn_unmovable,
+)
 
 __all__ = ["AsyncClient"]
 
@@ -31,7 +44,9 @@ class AsyncClient(ClientBase):
     """The asyncio Geopera client: ``await aclient.orders.get(order_id=...)``.
 
     Takes the parameters of :class:`~geopera_nb.client.Client`; ``transport`` is an
-    ``httpx.AsyncBaseTransport`` and ``sleep`` an async function.
+    ``httpx.AsyncBaseTransport`` and ``sleep`` an async function. Its rate limiter is
+    the one of a sync ``Client`` of the same account in this process (or pass
+    ``rate_limit=client.rate_limiter``); the deadline runs under ``asyncio.timeout``.
 
     Examples
     --------
@@ -60,21 +75,39 @@ class AsyncClient(ClientBase):
         clock: Callable[[], float] | None = None,
         headers: dict[str, str] | None = None,
         rng: random.Random | None = None,
+        deadline: float = CALL_DEADLINE_S,
+        stream_deadline: float = STREAM_DEADLINE_S,
+        rate_limit: RateLimitLike = True,
+        caps: SizeCaps | None = None,
+        sandbox: Any = None,
     ) -> None:
         super().__init__(api_key, base_url=base_url, token=token, oidc=oidc, profile=profile,
-                         clock=clock)
+                         clock=clock, rate_limit=rate_limit, sandbox=sandbox)
         self._transport = AsyncTransport(
             base_url=self.base_url, auth=self._auth, retry=retry, timeout=timeout,
-            transport=transport, sleep=sleep, clock=self._clock, rng=rng, headers=headers)
+            transport=transport, sleep=sleep, clock=self._clock, rng=rng, headers=headers,
+            limiter=self._rate_limiter, caps=caps, deadline=deadline,
+            stream_deadline=stream_deadline)
 
     @property
     def retry(self) -> RetryPolicy:
         """The retry policy in force."""
         return self._transport.retry
 
+    @property
+    def deadline(self) -> float:
+        """Default total seconds of one call."""
+        return self._transport.deadline
+
+    @property
+    def caps(self) -> SizeCaps:
+        """The size caps in force."""
+        return self._transport.caps
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._transport.aclose()
+        self._close_sandbox()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -83,22 +116,25 @@ class AsyncClient(ClientBase):
         await self.aclose()
 
     async def call(self, op_id: str, body: Mapping[str, Any] | None = None, *,
-                   idempotency_key: str | None = None) -> dict[str, Any]:
+                   idempotency_key: str | None = None,
+                   deadline: float | None = None) -> dict[str, Any]:
         """Async :meth:`geopera_nb.client.Client.call`."""
         op, payload = self._prepare(op_id, body)
         key = self._key_for(op, idempotency_key)
-        return await self._transport.call(op, payload, idempotency_key=key)
+        limit = self._transport.new_deadline(op, deadline)
+        return await self._transport.call(op, payload, idempotency_key=key, deadline=limit)
 
     # -- streams -----------------------------------------------------------------------
 
-    def astream(self, op_id: str, body: Mapping[str, Any] | None = None
-                ) -> AsyncIterator[dict[str, Any]]:
+    def astream(self, op_id: str, body: Mapping[str, Any] | None = None, *,
+                deadline: float | None = None) -> AsyncIterator[dict[str, Any]]:
         """Async :meth:`geopera_nb.client.Client.stream` (``async for record in ...``)."""
         op, payload = self._streaming(op_id, body)
+        limit = self._transport.new_deadline(op, deadline, stream=True)
 
         async def records() -> AsyncIterator[dict[str, Any]]:
-            reader = NDJSONReader(op.id)
-            async for chunk in self._chunks(op, payload, reader):
+            reader = self._reader(op.id)
+            async for chunk in self._chunks(op, payload, reader, limit):
                 for record in reader.iter_records(chunk):
                     yield record
             for record in reader.finish_records():
@@ -106,14 +142,15 @@ class AsyncClient(ClientBase):
 
         return records()
 
-    def astream_bytes(self, op_id: str, body: Mapping[str, Any] | None = None
-                      ) -> AsyncIterator[bytes]:
+    def astream_bytes(self, op_id: str, body: Mapping[str, Any] | None = None, *,
+                      deadline: float | None = None) -> AsyncIterator[bytes]:
         """Async :meth:`geopera_nb.client.Client.stream_bytes`."""
         op, payload = self._streaming(op_id, body)
+        limit = self._transport.new_deadline(op, deadline, stream=True)
 
         async def lines() -> AsyncIterator[bytes]:
-            reader = NDJSONReader(op.id)
-            async for chunk in self._chunks(op, payload, reader):
+            reader = self._reader(op.id)
+            async for chunk in self._chunks(op, payload, reader, limit):
                 for line in reader.lines(chunk):
                     yield line
             for line in reader.finish_lines():
@@ -121,20 +158,39 @@ class AsyncClient(ClientBase):
 
         return lines()
 
-    async def _chunks(self, op: Any, payload: dict[str, Any], reader: NDJSONReader
-                      ) -> AsyncIterator[bytes]:
-        response = await self._transport.send(op, payload, accept=NDJSON, stream=True)
+    def _reader(self, op_id: str) -> NDJSONReader:
+        caps = self._transport.caps
+        return NDJSONReader(op_id, max_line_bytes=caps.ndjson_line_bytes,
+                            max_text=caps.error_text_chars)
+
+    async def _chunks(self, op: Any, payload: dict[str, Any], reader: NDJSONReader,
+                      deadline: Deadline) -> AsyncIterator[bytes]:
+        response = await self._transport.send(op, payload, accept=NDJSON, stream=True,
+                                              deadline=deadline)
         try:
             reader.check_content_type(response)
-            chunks = response.aiter_bytes()
+            chunks = adecoded_chunks(response, op.id)
             while True:
-                failure = None
+                failure: GeoperaError | None = None
+                timed_out = False
+                deadline.resume()
                 try:
-                    chunk = await chunks.__anext__()
+                    async with asyncio.timeout(deadline.clamp(None)):
+                        chunk = await chunks.__anext__()
                 except StopAsyncIteration:
                     return
                 except httpx.HTTPError as exc:
                     failure = reader.truncated(f"the connection failed ({type(exc).__name__})")
+                except TimeoutError as exc:
+                    if isinstance(exc, GeoperaError):
+                        raise
+                    timed_out = True
+                finally:
+                    deadline.pause()
+                if timed_out:
+                    failure = deadline.exceeded(why=(
+                        f"the stream did not end within its {deadline.seconds:g} s deadline "
+                        f"({reader.count} records arrived)"))
                 if failure is not None:
                     raise failure
                 yield chunk
@@ -252,13 +308,20 @@ class AsyncClient(ClientBase):
         sandbox_step: float = 3600.0,
     ) -> dict[str, Any]:
         """Async :meth:`geopera_nb.client.Client.wait_for` (cancellation propagates)."""
-        sandbox_time: SandboxTime | None = None
+        moving: SandboxTime | None = None
         clock = self._clock
         if self.sandbox is not None:
-            sandbox_time = await asyncio.to_thread(SandboxTime, self.sandbox)
-            clock, poll = sandbox_time.clock, sandbox_step
+            moving = await asyncio.to_thread(
+                sandbox_time, self.sandbox, from_env=self.sandbox is self._own_sandbox,
+                base_url=self.base_url)
+        elif not self._sandbox_probed and may_be_sandbox(self.base_url):
+            self._sandbox_probed = True
+            if await aprobe_sandbox(self._transport.http):
+                warn_unmovable(self.base_url)
+        if moving is not None:
+            clock, poll = moving.clock, sandbox_step
         if timeout is None:
-            timeout = SANDBOX_WAIT_TIMEOUT if self.sandbox is not None else WAIT_TIMEOUT
+            timeout = SANDBOX_WAIT_TIMEOUT if moving is not None else WAIT_TIMEOUT
         waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=clock)
         bar = waiter.progress_bar(progress)
         try:
@@ -267,8 +330,8 @@ class AsyncClient(ClientBase):
                 waiter.report(bar, order, on_progress)
                 if waiter.done(order):
                     return order
-                if sandbox_time is not None:
-                    await asyncio.to_thread(sandbox_time.sleep, waiter.next_sleep())
+                if moving is not None:
+                    await asyncio.to_thread(moving.sleep, waiter.next_sleep())
                 else:
                     await self._transport.sleep(waiter.next_sleep())
         finally:

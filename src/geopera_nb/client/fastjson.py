@@ -43,7 +43,7 @@ def paused_gc() -> Iterator[None]:
         gc.enable()
 
 
-def loads(data: bytes | str) -> Any:
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """``orjson.loads`` with the GC paused (raises ``orjson.JSONDecodeError``)."""
     if not gc.isenabled():
         return orjson.loads(data)

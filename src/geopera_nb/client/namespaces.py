@@ -96,6 +96,8 @@ def method_signature(op: Operation, *, is_async: bool) -> inspect.Signature:
     if op.spends:
         params.append(inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY,
                                         default=None, annotation=str | None))
+    params.append(inspect.Parameter("deadline", inspect.Parameter.KEYWORD_ONLY,
+                                    default=None, annotation=float | None))
     if is_liberal(op):
         params.append(inspect.Parameter("extra", inspect.Parameter.VAR_KEYWORD,
                                         annotation=Any))
@@ -136,6 +138,9 @@ def method_doc(op: Operation, *, is_async: bool) -> str:
     if op.spends:
         lines += ["idempotency_key : str, optional",
                   "    Pin the key (e.g. to resume a call that failed); default: a new UUID v4."]
+    lines += ["deadline : float, optional",
+              "    Total seconds for this call, retries and waits included (default: the",
+              "    client's ``deadline``); past it ``DeadlineExceededError``."]
     if is_liberal(op):
         lines += ["**extra", "    Further body members (the OpenAPI body is free-form)."]
     lines += [
@@ -157,18 +162,25 @@ def _make_method(op: Operation, *, is_async: bool) -> Callable[..., Any]:
     spends = op.spends
     op_id = op.id
 
+    if "deadline" in body_model(op).model_fields:  # pragma: no cover - a guard
+        raise ValueError(f"{op_id}: a body field named 'deadline' would hide the keyword")
+
     if is_async:
         async def amethod(self: Namespace, **fields: Any) -> dict[str, Any]:
             key = fields.pop("idempotency_key", None) if spends else None
+            deadline = fields.pop("deadline", None)
             result: dict[str, Any] = await self._client.call(op_id, fields,
-                                                            idempotency_key=key)
+                                                            idempotency_key=key,
+                                                            deadline=deadline)
             return result
 
         method: Callable[..., Any] = amethod
     else:
         def smethod(self: Namespace, **fields: Any) -> dict[str, Any]:
             key = fields.pop("idempotency_key", None) if spends else None
-            result: dict[str, Any] = self._client.call(op_id, fields, idempotency_key=key)
+            deadline = fields.pop("deadline", None)
+            result: dict[str, Any] = self._client.call(op_id, fields, idempotency_key=key,
+                                                       deadline=deadline)
             return result
 
         method = smethod

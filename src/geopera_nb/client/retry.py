@@ -8,6 +8,9 @@
 - Waits grow exponentially (``base * 2**(n-1)``), capped at ``cap``, jittered, and the
   whole call gives up after ``max_attempts`` tries or ``max_elapsed`` seconds (a
   ``Retry-After`` that would overrun the budget ends the call at once).
+- Nor is a wait started that would end past the call's deadline
+  (:class:`~geopera_nb.client.deadline.Deadline`): the call ends at once with the
+  last failure.
 
 Examples
 --------
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from ..errors import parse_retry_after
+from .deadline import Deadline
 
 __all__ = ["RETRYABLE_EXCEPTIONS", "Attempts", "RetryPolicy"]
 
@@ -107,6 +111,8 @@ class Attempts:
         Monotonic clock (injectable).
     rng
         Jitter source (injectable).
+    deadline
+        The call's deadline: no wait that would end past it.
     """
 
     def __init__(
@@ -116,11 +122,13 @@ class Attempts:
         retry_allowed: bool = True,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.policy = policy
         self.retry_allowed = retry_allowed
         self._clock = clock
         self._rng = rng
+        self._deadline = deadline
         self._start = clock()
         self.number = 0
 
@@ -133,6 +141,8 @@ class Attempts:
         if not self.retry_allowed or self.number >= self.policy.max_attempts:
             return None
         if self._clock() - self._start + delay > self.policy.max_elapsed:
+            return None
+        if self._deadline is not None and delay >= self._deadline.remaining():
             return None
         return delay
 

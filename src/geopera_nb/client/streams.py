@@ -6,7 +6,9 @@ A stream is one JSON record per line, then a trailer line
 sans-I/O parser both clients feed with network chunks:
 
 - a line that is not a JSON object raises :class:`~geopera_nb.errors.MalformedStreamError`
-  with its 1-based line number;
+  with its 1-based line number; so does a line longer than
+  ``contract.limits.NDJSON_LINE_MAX_BYTES`` (16 MiB; ``SizeCaps.ndjson_line_bytes``): a
+  line that never ends is not buffered without bound;
 - an error trailer raises the problem as its typed :class:`~geopera_nb.errors.APIError`;
 - no trailer, a count that differs from the records seen, or a connection lost
   mid-stream raise :class:`~geopera_nb.errors.TruncatedStreamError`;
@@ -39,6 +41,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ..contract.limits import ERROR_TEXT_MAX_CHARS, NDJSON_LINE_MAX_BYTES
 from ..errors import (
     GeoperaError,
     MalformedStreamError,
@@ -55,7 +58,8 @@ _TRAILER_MARK = b'"stream"'
 _SPACE = b" \t\r\n"
 
 
-def check_trailer(trailer: dict[str, Any] | None, records: int, operation: str) -> None:
+def check_trailer(trailer: dict[str, Any] | None, records: int, operation: str, *,
+                  max_text: int = ERROR_TEXT_MAX_CHARS) -> None:
     """Raise unless ``trailer`` says the stream completed with exactly ``records`` records.
 
     The one set of trailer rules: :class:`NDJSONReader` and the frames' columnar fast
@@ -90,7 +94,7 @@ def check_trailer(trailer: dict[str, Any] | None, records: int, operation: str) 
         if not isinstance(problem, dict):
             problem = {"status": 500, "title": "Stream error",
                        "detail": "the stream ended with an error trailer"}
-        raise from_problem(problem, operation)
+        raise from_problem(problem, operation, max_text=max_text)
     if status != "complete":
         raise StreamError(f"{operation}: unknown stream trailer status {status!r}",
                           operation=operation, records=records)
@@ -146,13 +150,31 @@ class NDJSONReader:
     ----------
     operation
         The operation id (named in errors).
+    max_line_bytes
+        Longest line buffered (a longer one raises ``MalformedStreamError``).
+    max_text
+        Longest text kept of an error trailer's problem.
+
+    Examples
+    --------
+    >>> reader = NDJSONReader("orders.list", max_line_bytes=8)
+    >>> reader.records(b'{"a":1}\\n{"never": "ends')
+    Traceback (most recent call last):
+    ...
+    geopera_nb.errors.MalformedStreamError: orders.list: line 2 of the stream is longer than 8 bytes (the client's NDJSON line cap, SizeCaps.ndjson_line_bytes)
     """
 
-    __slots__ = ("_buf", "_count", "_lineno", "_trailer", "operation")
+    __slots__ = ("_buf", "_count", "_lineno", "_pending", "_pending_len", "_trailer",
+                 "max_line_bytes", "max_text", "operation")
 
-    def __init__(self, operation: str) -> None:
+    def __init__(self, operation: str, *, max_line_bytes: int = NDJSON_LINE_MAX_BYTES,
+                 max_text: int = ERROR_TEXT_MAX_CHARS) -> None:
         self.operation = operation
+        self.max_line_bytes = max_line_bytes
+        self.max_text = max_text
         self._buf = b""
+        self._pending: list[bytes] = []  # chunks of an unfinished line (joined once, O(n))
+        self._pending_len = 0
         self._lineno = 0
         self._count = 0
         self._trailer: dict[str, Any] | None = None
@@ -171,11 +193,41 @@ class NDJSONReader:
                 f"{kind or 'no content type'} (does this operation stream?)",
                 operation=self.operation, content_type=kind)
 
+    def _too_long(self, lineno: int) -> MalformedStreamError:
+        return self._malformed(f"is longer than {self.max_line_bytes:,} bytes (the client's "
+                               "NDJSON line cap, SizeCaps.ndjson_line_bytes)", lineno)
+
     def _split(self, chunk: bytes) -> list[bytes]:
-        data = self._buf + chunk if self._buf else chunk
+        if b"\n" not in chunk:
+            if chunk:
+                self._pending.append(chunk)
+                self._pending_len += len(chunk)
+                if len(self._buf) + self._pending_len > self.max_line_bytes:
+                    raise self._too_long(self._lineno + 1)
+            return []
+        if self._pending:
+            data = b"".join([self._buf, *self._pending, chunk])
+            self._pending.clear()
+            self._pending_len = 0
+        else:
+            data = self._buf + chunk if self._buf else chunk
         lines = data.split(b"\n")
         self._buf = lines.pop()
+        cap = self.max_line_bytes
+        if len(self._buf) > cap:
+            raise self._too_long(self._lineno + len(lines) + 1)
+        if lines and max(map(len, lines)) > cap:
+            longest = next(i for i, line in enumerate(lines) if len(line) > cap)
+            raise self._too_long(self._lineno + longest + 1)
         return lines
+
+    def _rest(self) -> bool:
+        """Join what an unfinished last line holds; True if there is any."""
+        if self._pending:
+            self._buf = b"".join([self._buf, *self._pending])
+            self._pending.clear()
+            self._pending_len = 0
+        return bool(self._buf)
 
     def _malformed(self, why: str, lineno: int) -> MalformedStreamError:
         return MalformedStreamError(f"{self.operation}: line {lineno} of the stream {why}",
@@ -308,12 +360,12 @@ class NDJSONReader:
         return out
 
     def _verify(self) -> None:
-        check_trailer(self._trailer, self._count, self.operation)
+        check_trailer(self._trailer, self._count, self.operation, max_text=self.max_text)
 
     def finish_records(self) -> list[dict[str, Any]]:
         """Parse what is left after the body ended and check the trailer."""
         rest: list[dict[str, Any]] = []
-        if self._buf:
+        if self._rest():
             failure: GeoperaError | None = None
             try:
                 rest = self.records(b"\n")
@@ -327,7 +379,7 @@ class NDJSONReader:
 
     def finish_lines(self) -> list[bytes]:
         """Like :meth:`finish_records` for the raw-lines path."""
-        rest = self.lines(b"\n") if self._buf else []
+        rest = self.lines(b"\n") if self._rest() else []
         self._verify()
         return rest
 

@@ -12,15 +12,29 @@ from typing import Any
 
 import httpx
 
+from ..contract.limits import CALL_DEADLINE_S, STREAM_DEADLINE_S
 from ..contract.states import OrderStatus
-from .base import ClientBase
+from ..errors import GeoperaError
+from .base import ClientBase, RateLimitLike
+from .deadline import Deadline
 from .namespaces import with_operations
 from .paging import make_pager
+from .reading import SizeCaps, decoded_chunks
 from .retry import RetryPolicy
+from .sandbox_clock import probe_sandbox
 from .secret import Secret
 from .streams import NDJSONReader
 from .transport import DEFAULT_TIMEOUT, NDJSON, SyncTransport, TimeoutLike
-from .waiting import SANDBOX_WAIT_TIMEOUT, WAIT_TIMEOUT, SandboxTime, Until, Waiter
+from .waiting import (
+    SANDBOX_WAIT_TIMEOUT,
+    WAIT_TIMEOUT,
+    SandboxTime,
+    Until,
+    Waiter,
+    may_be_sandbox,
+    sandbox_time,
+    warn_unmovable,
+)
 
 __all__ = ["Client"]
 
@@ -54,6 +68,29 @@ class Client(ClientBase):
         Monotonic clock for retry budgets and ``wait_for`` (``time.monotonic``).
     headers
         Extra headers sent with every request.
+    rng
+        Jitter source of the retry backoff.
+    deadline
+        Total seconds of one call: rate-limiter waits, every attempt and every backoff
+        sleep included (default ``contract.limits.CALL_DEADLINE_S``, 120 s; ``math.inf``:
+        none). Past it: :class:`~geopera_nb.errors.DeadlineExceededError`. Override per
+        call with ``deadline=`` on any operation, ``call`` or ``stream``.
+    stream_deadline
+        Total seconds a stream may keep the client waiting on the server (opening it
+        and every chunk; the time your loop holds a record is not counted; default
+        ``STREAM_DEADLINE_S``, 30 min).
+    rate_limit
+        The client-side pacing (:class:`~geopera_nb.client.RateLimiter`): ``True`` (the
+        documented per-org limits, 600/60/30 a minute, paced at 90%), the server's own
+        limits as a mapping, a limiter to share, or ``False`` (no pacing: tests).
+        Clients of one account in one process share one limiter.
+    caps
+        :class:`~geopera_nb.client.SizeCaps`: how much of an answer is read (128 MiB of
+        JSON, 1 MiB of an error, 16 MiB per NDJSON line, 2,000 characters of error text).
+    sandbox
+        A sandbox handle (``now()``, ``advance(hours=...)``) that ``wait_for`` moves;
+        default: a :class:`~geopera_nb.client.sandbox_clock.SandboxClock` when
+        ``GEOPERA_SANDBOX_ADMIN_TOKEN`` is set, else none.
 
     Without ``api_key``/``token``, credentials are found as the official ``geopera``
     CLI finds them: ``GEOPERA_API_TOKEN`` (or ``GEOPERA_API_KEY``), ``GEOPERA_API_URL``
@@ -88,12 +125,19 @@ class Client(ClientBase):
         clock: Callable[[], float] | None = None,
         headers: dict[str, str] | None = None,
         rng: random.Random | None = None,
+        deadline: float = CALL_DEADLINE_S,
+        stream_deadline: float = STREAM_DEADLINE_S,
+        rate_limit: RateLimitLike = True,
+        caps: SizeCaps | None = None,
+        sandbox: Any = None,
     ) -> None:
         super().__init__(api_key, base_url=base_url, token=token, oidc=oidc, profile=profile,
-                         clock=clock)
+                         clock=clock, rate_limit=rate_limit, sandbox=sandbox)
         self._transport = SyncTransport(
             base_url=self.base_url, auth=self._auth, retry=retry, timeout=timeout,
-            transport=transport, sleep=sleep, clock=self._clock, rng=rng, headers=headers)
+            transport=transport, sleep=sleep, clock=self._clock, rng=rng, headers=headers,
+            limiter=self._rate_limiter, caps=caps, deadline=deadline,
+            stream_deadline=stream_deadline)
         self._on_close: list[Callable[[], Any]] = []
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -103,9 +147,20 @@ class Client(ClientBase):
         """The retry policy in force."""
         return self._transport.retry
 
+    @property
+    def deadline(self) -> float:
+        """Default total seconds of one call."""
+        return self._transport.deadline
+
+    @property
+    def caps(self) -> SizeCaps:
+        """The size caps in force."""
+        return self._transport.caps
+
     def close(self) -> None:
         """Close the connection pool (and an embedded sandbox started by ``connect``)."""
         self._transport.close()
+        self._close_sandbox()
         while self._on_close:
             self._on_close.pop()()
 
@@ -118,7 +173,8 @@ class Client(ClientBase):
     # -- calls -------------------------------------------------------------------------
 
     def call(self, op_id: str, body: Mapping[str, Any] | None = None, *,
-             idempotency_key: str | None = None) -> dict[str, Any]:
+             idempotency_key: str | None = None,
+             deadline: float | None = None) -> dict[str, Any]:
         """Call an operation by id with a body dict: the generic form of every method.
 
         Parameters
@@ -130,6 +186,9 @@ class Client(ClientBase):
         idempotency_key
             For spending operations: pin the key (default: a new UUID v4, reused by
             every retry of this call).
+        deadline
+            Total seconds of this call, retries and waits included (default: the
+            client's ``deadline``).
 
         Returns
         -------
@@ -142,16 +201,21 @@ class Client(ClientBase):
         """
         op, payload = self._prepare(op_id, body)
         key = self._key_for(op, idempotency_key)
-        return self._transport.call(op, payload, idempotency_key=key)
+        limit = self._transport.new_deadline(op, deadline)
+        return self._transport.call(op, payload, idempotency_key=key, deadline=limit)
 
-    def stream(self, op_id: str, body: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def stream(self, op_id: str, body: Mapping[str, Any] | None = None, *,
+               deadline: float | None = None) -> Iterator[dict[str, Any]]:
         """The NDJSON form of a list-like operation: records as they arrive.
 
         The trailer is checked at the end: a stream cut short raises
         :class:`~geopera_nb.errors.TruncatedStreamError`, a bad line
         :class:`~geopera_nb.errors.MalformedStreamError` (with ``.line``), an error
         trailer its typed :class:`~geopera_nb.errors.APIError`. Paged operations stream
-        every matching record.
+        every matching record. ``deadline`` bounds the time the stream keeps you
+        waiting on the server (default: the client's ``stream_deadline``), not the time
+        your loop spends on each record; a line longer than ``caps.ndjson_line_bytes``
+        raises ``MalformedStreamError``.
 
         Examples
         --------
@@ -159,44 +223,64 @@ class Client(ClientBase):
         ...     print(order["id"])
         """
         op, payload = self._streaming(op_id, body)
+        limit = self._transport.new_deadline(op, deadline, stream=True)
 
         def records() -> Iterator[dict[str, Any]]:
-            reader = NDJSONReader(op.id)
-            for chunk in self._chunks(op, payload, reader):
+            reader = self._reader(op.id)
+            for chunk in self._chunks(op, payload, reader, limit):
                 yield from reader.iter_records(chunk)
             yield from reader.finish_records()
 
         return records()
 
-    def stream_bytes(self, op_id: str, body: Mapping[str, Any] | None = None) -> Iterator[bytes]:
+    def stream_bytes(self, op_id: str, body: Mapping[str, Any] | None = None, *,
+                     deadline: float | None = None) -> Iterator[bytes]:
         """Like :meth:`stream`, yielding each record's raw JSON line (bytes), unparsed.
 
         For columnar fast paths that parse in bulk; the trailer is still checked at the
         end (lines are not validated individually).
         """
         op, payload = self._streaming(op_id, body)
+        limit = self._transport.new_deadline(op, deadline, stream=True)
 
         def lines() -> Iterator[bytes]:
-            reader = NDJSONReader(op.id)
-            for chunk in self._chunks(op, payload, reader):
+            reader = self._reader(op.id)
+            for chunk in self._chunks(op, payload, reader, limit):
                 yield from reader.lines(chunk)
             yield from reader.finish_lines()
 
         return lines()
 
-    def _chunks(self, op: Any, payload: dict[str, Any], reader: NDJSONReader) -> Iterator[bytes]:
-        response = self._transport.send(op, payload, accept=NDJSON, stream=True)
+    def _reader(self, op_id: str) -> NDJSONReader:
+        caps = self._transport.caps
+        return NDJSONReader(op_id, max_line_bytes=caps.ndjson_line_bytes,
+                            max_text=caps.error_text_chars)
+
+    def _chunks(self, op: Any, payload: dict[str, Any], reader: NDJSONReader,
+                deadline: Deadline) -> Iterator[bytes]:
+        """The decoded body of the stream; ``deadline`` runs only while waiting for it."""
+        response = self._transport.send(op, payload, accept=NDJSON, stream=True,
+                                        deadline=deadline)
         try:
             reader.check_content_type(response)
-            chunks = response.iter_bytes()
+            chunks = decoded_chunks(response, op.id)
             while True:
-                failure = None
+                failure: GeoperaError | None = None
+                deadline.resume()
                 try:
-                    chunk = next(chunks)
+                    if deadline.expired:
+                        raise httpx.ReadTimeout("the stream's deadline passed")
+                    with deadline.active():
+                        chunk = next(chunks)
                 except StopIteration:
                     return
                 except httpx.HTTPError as exc:
-                    failure = reader.truncated(f"the connection failed ({type(exc).__name__})")
+                    failure = (deadline.exceeded(last=type(exc).__name__, why=(
+                        f"the stream did not end within its {deadline.seconds:g} s deadline "
+                        f"({reader.count} records arrived)")) if deadline.expired
+                        else reader.truncated(f"the connection failed ({type(exc).__name__})"))
+                finally:
+                    deadline.pause()
                 if failure is not None:
                     raise failure
                 yield chunk
@@ -310,17 +394,31 @@ class Client(ClientBase):
         geopera_nb.errors.WaitTimeoutError
             Time ran out (also a builtin ``TimeoutError``).
 
+        Warns
+        -----
+        geopera_nb.client.waiting.SandboxWarning
+            ``GEOPERA_SANDBOX_ADMIN_TOKEN`` is set but the sandbox clock cannot be read
+            with it, or (once per client) a local base URL is a sandbox this client cannot
+            move: the wait polls in wall time while the sandbox's clock stands still.
+
         Examples
         --------
         >>> order = client.wait_for(order_id, until=("FULFILLED",), timeout=60)  # doctest: +SKIP
         """
         sleep: Callable[[float], Any] = self._transport.sleep
         clock = self._clock
+        moving: SandboxTime | None = None
         if self.sandbox is not None:
-            sandbox_time = SandboxTime(self.sandbox)
-            sleep, clock, poll = sandbox_time.sleep, sandbox_time.clock, sandbox_step
+            moving = sandbox_time(self.sandbox, from_env=self.sandbox is self._own_sandbox,
+                                  base_url=self.base_url)
+        elif not self._sandbox_probed and may_be_sandbox(self.base_url):
+            self._sandbox_probed = True
+            if probe_sandbox(self._transport.http):
+                warn_unmovable(self.base_url)
+        if moving is not None:
+            sleep, clock, poll = moving.sleep, moving.clock, sandbox_step
         if timeout is None:
-            timeout = SANDBOX_WAIT_TIMEOUT if self.sandbox is not None else WAIT_TIMEOUT
+            timeout = SANDBOX_WAIT_TIMEOUT if moving is not None else WAIT_TIMEOUT
         waiter = Waiter(order_id, until=until, timeout=timeout, poll=poll, clock=clock)
         bar = waiter.progress_bar(progress)
         try:

@@ -1,16 +1,24 @@
-"""The request core, sync and async: auth, idempotency, retries, error mapping.
+"""The request core, sync and async: pacing, auth, idempotency, retries, bounds, errors.
 
-Both transports do the same thing with and without ``await``:
+Both transports do the same thing with and without ``await``, all of it within the
+call's :class:`~geopera_nb.client.deadline.Deadline`:
 
-1. run the auth flow (token exchange / refresh) if needed, then set the header;
-2. ``POST /v1/op/{operation_id}`` with the JSON body, ``Accept`` and, for a spending
+1. wait for the client's :class:`~geopera_nb.client.ratelimit.RateLimiter` (every
+   attempt: the server counts retries too);
+2. run the auth flow (token exchange / refresh) if needed, then set the header;
+3. ``POST /v1/op/{operation_id}`` with the JSON body, ``Accept`` and, for a spending
    call, its ``Idempotency-Key`` (the caller's or one UUID v4 made *before* the loop,
    so every retry carries the same key);
-3. on a retryable failure wait (:class:`~geopera_nb.client.retry.Attempts`) and try
+4. read the answer within its size cap (:mod:`~geopera_nb.client.reading`): a JSON
+   answer up to ``SizeCaps.response_bytes`` (more raises ``ResponseTooLargeError``),
+   an error answer up to ``SizeCaps.error_body_bytes``; a 2xx that carries
+   ``application/problem+json`` is the error its problem says;
+5. on a retryable failure wait (:class:`~geopera_nb.client.retry.Attempts`) and try
    again; a 401 with a refreshable credential forces one refresh;
-4. map the final error to the exception tree; the httpx exception and its request
-   (with the credential in its headers) are never attached: errors are raised outside
-   the ``except`` block, so no ``__context__`` holds them.
+6. map the final error to the exception tree (past the deadline:
+   ``DeadlineExceededError``); the httpx exception and its request (with the
+   credential in its headers) are never attached: errors are raised outside the
+   ``except`` block, so no ``__context__`` holds them.
 
 Nothing here uses ``asyncio.run``: the sync transport is plain ``httpx.Client``, so it
 works inside a running Jupyter event loop.
@@ -34,16 +42,21 @@ import orjson
 
 from .. import __version__
 from ..contract import Operation
-from ..errors import (
-    ConnectError,
-    GeoperaError,
-    RequestTimeoutError,
-    ResponseError,
-    TransportError,
-    from_response,
-)
-from . import fastjson
+from ..contract.limits import CALL_DEADLINE_S, STREAM_DEADLINE_S
+from ..errors import APIError, GeoperaError, from_response
 from .auth import Auth
+from .deadline import Deadline, check_deadline, deadline_transport
+from .outcomes import (
+    JSON,
+    NDJSON,
+    PROBLEM,
+    media_type,
+    parse_json,
+    problem_on_success,
+    wrap_transport_error,
+)
+from .ratelimit import RateLimiter
+from .reading import BodyReader, SizeCaps
 from .retry import Attempts, RetryPolicy
 
 __all__ = [
@@ -57,8 +70,6 @@ __all__ = [
 
 log = logging.getLogger("geopera_nb.client")
 
-JSON = "application/json"
-NDJSON = "application/x-ndjson"
 USER_AGENT = f"geopera-nb/{__version__} (+httpx/{httpx.__version__})"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
@@ -76,44 +87,6 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
-def wrap_transport_error(exc: httpx.HTTPError, op_id: str, attempts: int) -> GeoperaError:
-    """Our exception for an httpx failure, with a message that holds no request data."""
-    tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
-    reason = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeoutError(f"{op_id}: {type(exc).__name__} ({reason}){tries}",
-                            operation=op_id, attempts=attempts)
-    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
-        return ConnectError(f"{op_id}: {type(exc).__name__} ({reason}){tries}",
-                            operation=op_id, attempts=attempts)
-    return TransportError(f"{op_id}: {type(exc).__name__} ({reason}){tries}",
-                          operation=op_id, attempts=attempts)
-
-
-def media_type(response: httpx.Response) -> str:
-    """The response's media type, lower case, parameters dropped."""
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def parse_json(response: httpx.Response, op_id: str) -> dict[str, Any]:
-    """The JSON object of a success answer; anything else raises ``ResponseError``."""
-    kind = media_type(response)
-    if kind != JSON and not kind.endswith("+json"):
-        raise ResponseError(
-            f"{op_id}: expected application/json, the server answered "
-            f"{kind or 'no content type'} (HTTP {response.status_code})",
-            operation=op_id, status=response.status_code, content_type=kind)
-    try:
-        data = fastjson.loads(response.content)
-    except orjson.JSONDecodeError as exc:
-        raise ResponseError(f"{op_id}: the answer is not valid JSON ({exc})", operation=op_id,
-                            status=response.status_code, content_type=kind) from None
-    if not isinstance(data, dict):
-        raise ResponseError(f"{op_id}: expected a JSON object, got {type(data).__name__}",
-                            operation=op_id, status=response.status_code, content_type=kind)
-    return data
-
-
 class _Base:
     """Configuration shared by both transports."""
 
@@ -125,17 +98,38 @@ class _Base:
         retry: RetryPolicy | None,
         clock: Callable[[], float] | None,
         rng: random.Random | None,
+        timeout: TimeoutLike,
+        limiter: RateLimiter | None,
+        caps: SizeCaps | None,
+        deadline: float,
+        stream_deadline: float,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self._clock = clock or time.monotonic
         self._rng = rng
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.limiter = limiter
+        self.caps = caps or SizeCaps()
+        self.deadline = check_deadline(deadline)
+        self.stream_deadline = check_deadline(stream_deadline, "stream_deadline")
 
-    def _attempts(self, op: Operation, idempotency_key: str | None) -> Attempts:
+    def new_deadline(self, op: Operation, seconds: float | None = None, *,
+                     stream: bool = False) -> Deadline:
+        """The deadline of one call of ``op`` (``seconds``: this call's own)."""
+        if seconds is None:
+            seconds = self.stream_deadline if stream else self.deadline
+        else:
+            seconds = check_deadline(seconds)
+        return Deadline(seconds, operation=op.id, clock=self._clock)
+
+    def _attempts(self, op: Operation, idempotency_key: str | None,
+                  deadline: Deadline) -> Attempts:
         # the rule: a spending POST is retried only when it carries its key
         allowed = not op.spends or bool(idempotency_key)
-        return Attempts(self.retry, retry_allowed=allowed, clock=self._clock, rng=self._rng)
+        return Attempts(self.retry, retry_allowed=allowed, clock=self._clock, rng=self._rng,
+                        deadline=deadline)
 
     @staticmethod
     def _headers(op: Operation, idempotency_key: str | None, accept: str) -> dict[str, str]:
@@ -148,6 +142,65 @@ class _Base:
         log.info("geopera: %s %s; retrying in %.2fs (attempt %d of %d)", op.id, what, delay,
                  attempts.number + 1, attempts.policy.max_attempts)
 
+    def _reserve(self, op: Operation, deadline: Deadline,
+                 attempts: Attempts) -> tuple[float, float]:
+        """``(start, wait)`` of the rate limiter for one attempt (raises past the deadline)."""
+        if self.limiter is None:
+            return 0.0, 0.0
+        reserved = self.limiter.reserve_start(op.id, op.spends, max_wait=deadline.remaining())
+        if reserved is None:
+            raise deadline.exceeded(
+                attempts=attempts.number,
+                why=f"the client's rate limiter would hold it past its {deadline.seconds:g} s "
+                    "deadline (the org's calls per minute are used up)")
+        if reserved[1] > 0:
+            log.debug("geopera: %s paced %.2fs by the client's rate limiter", op.id,
+                      reserved[1])
+        return reserved
+
+    def _release(self, op: Operation, start: float) -> None:
+        """Give back a start not used (interrupted or cancelled while waiting for it)."""
+        if self.limiter is not None:
+            self.limiter.release(op.id, op.spends, start)
+
+    def _failure(self, op: Operation, exc: httpx.HTTPError, attempts: Attempts,
+                 deadline: Deadline) -> tuple[GeoperaError | None, float | None]:
+        """``(error, None)`` to give up, ``(None, delay)`` to retry after an httpx failure."""
+        if deadline.expired:
+            return deadline.exceeded(attempts=attempts.number, last=type(exc).__name__), None
+        delay = attempts.after_exception(exc)
+        if delay is None:
+            return wrap_transport_error(exc, op.id, attempts.number), None
+        self._log_retry(op, type(exc).__name__, delay, attempts)
+        return None, delay
+
+    def _status_error(self, op: Operation, response: httpx.Response,
+                      content: bytes | bytearray, cut: bool) -> APIError:
+        return from_response(response, op.id, content=bytes(content),
+                             cut_at=self.caps.error_body_bytes if cut else None,
+                             max_text=self.caps.error_text_chars)
+
+    def _readers(self, op: Operation, response: httpx.Response,
+                 stream: bool) -> tuple[BodyReader | None, bool]:
+        """``(reader, ok)``: how to read this answer; ``reader`` None = a stream to hand on."""
+        ok = 200 <= response.status_code < 300 and media_type(response) != PROBLEM
+        if ok and stream:
+            return None, True
+        if ok:
+            return BodyReader(response, limit=self.caps.response_bytes, operation=op.id), True
+        return BodyReader(response, limit=self.caps.error_body_bytes, operation=op.id,
+                          allow_cut=True), False
+
+
+_Outcome = tuple[httpx.Response, bytearray | None, bool]
+
+
+def _expiry_check(deadline: Deadline) -> Callable[[], None]:
+    def check() -> None:
+        if deadline.expired:
+            raise httpx.ReadTimeout("the call's deadline passed while reading the answer")
+    return check
+
 
 class SyncTransport(_Base):
     """The blocking request core over ``httpx.Client``.
@@ -157,11 +210,18 @@ class SyncTransport(_Base):
     base_url, auth, retry
         Where, who, and how persistent.
     timeout
-        httpx timeout (seconds or ``httpx.Timeout``).
+        httpx timeout (seconds or ``httpx.Timeout``) of each network operation.
     transport
-        An ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests).
+        An ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests); default: httpx's,
+        with every socket operation clamped to the running call's deadline.
     sleep
         Called with the seconds to wait between attempts (``time.sleep``).
+    limiter
+        The client's rate limiter (``None``: no pacing).
+    caps
+        :class:`~geopera_nb.client.reading.SizeCaps`.
+    deadline, stream_deadline
+        Default total seconds of a call and of a stream.
     """
 
     def __init__(
@@ -176,11 +236,19 @@ class SyncTransport(_Base):
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
         headers: dict[str, str] | None = None,
+        limiter: RateLimiter | None = None,
+        caps: SizeCaps | None = None,
+        deadline: float = CALL_DEADLINE_S,
+        stream_deadline: float = STREAM_DEADLINE_S,
     ) -> None:
-        super().__init__(base_url=base_url, auth=auth, retry=retry, clock=clock, rng=rng)
+        super().__init__(base_url=base_url, auth=auth, retry=retry, clock=clock, rng=rng,
+                         timeout=timeout, limiter=limiter, caps=caps, deadline=deadline,
+                         stream_deadline=stream_deadline)
         self.sleep = sleep or time.sleep
-        self.http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
-                                 verify=shared_ssl_context(),
+        if transport is None:
+            transport = deadline_transport(verify=shared_ssl_context())
+        self.http = httpx.Client(base_url=self.base_url, transport=transport,
+                                 timeout=self.timeout,
                                  headers={"User-Agent": USER_AGENT, **(headers or {})})
         self._auth_lock = threading.Lock()
 
@@ -208,7 +276,27 @@ class SyncTransport(_Base):
                 except StopIteration:
                     return
 
-    def send(
+    def _attempt(self, op: Operation, request: httpx.Request, stream: bool,
+                 deadline: Deadline) -> _Outcome:
+        response = self.http.send(request, stream=True)
+        handed_on = False
+        try:
+            reader, ok = self._readers(op, response, stream)
+            if reader is None:
+                handed_on = True
+                return response, None, False
+            reader.read(response, _expiry_check(deadline))
+            if ok:
+                return response, reader.body(), False
+            if 200 <= response.status_code < 300:
+                raise problem_on_success(response, op.id, reader.body(), reader.cut,
+                                         self.caps.error_text_chars)
+            return response, reader.body(), reader.cut
+        finally:
+            if not handed_on:
+                response.close()
+
+    def exchange(
         self,
         op: Operation,
         body: dict[str, Any],
@@ -216,73 +304,84 @@ class SyncTransport(_Base):
         idempotency_key: str | None = None,
         accept: str = JSON,
         stream: bool = False,
-    ) -> httpx.Response:
-        """POST ``body`` to ``op`` with retries; returns a 2xx response or raises.
+        deadline: Deadline | None = None,
+    ) -> tuple[httpx.Response, bytearray | None]:
+        """POST ``body`` to ``op`` with pacing and retries, within ``deadline``.
 
-        With ``stream=True`` the body is not read: the caller iterates and closes it.
+        Returns a 2xx response and its body (read within the cap), or with
+        ``stream=True`` the response unread (the caller iterates and closes it).
         A spending ``op`` without ``idempotency_key`` is tried once.
         """
+        deadline = deadline or self.new_deadline(op, stream=stream)
         content = orjson.dumps(body)
         headers = self._headers(op, idempotency_key, accept)
-        attempts = self._attempts(op, idempotency_key)
+        attempts = self._attempts(op, idempotency_key, deadline)
         refreshed = False
-        while True:
-            number = attempts.start()
-            self._authenticate(op.id)
-            request = self.http.build_request("POST", op.op_path, content=content,
-                                              headers=headers)
-            self.auth.apply(request)
-            failure: GeoperaError | None = None
-            delay: float | None = None
-            response: httpx.Response | None = None
-            try:
-                response = self.http.send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                delay = attempts.after_exception(exc)
+        with deadline.active():
+            while True:
+                start, wait = self._reserve(op, deadline, attempts)
+                if wait > 0:
+                    try:
+                        self.sleep(wait)
+                    except BaseException:  # KeyboardInterrupt: the slot is not used
+                        self._release(op, start)
+                        raise
+                number = attempts.start()
+                failure: GeoperaError | None = None
+                delay: float | None = None
+                outcome: _Outcome | None = None
+                try:
+                    self._authenticate(op.id)
+                    request = self.http.build_request(
+                        "POST", op.op_path, content=content, headers=headers,
+                        extensions={"timeout": deadline.timeouts(self.timeout)})
+                    self.auth.apply(request)
+                    outcome = self._attempt(op, request, stream, deadline)
+                except httpx.HTTPError as exc:
+                    failure, delay = self._failure(op, exc, attempts, deadline)
+                if failure is not None:
+                    raise failure
+                if outcome is None:
+                    self.sleep(delay or 0.0)
+                    continue
+                response, data, cut = outcome
+                log.debug("geopera: POST %s -> %d (attempt %d)", op.op_path,
+                          response.status_code, number)
+                if 200 <= response.status_code < 300:
+                    return response, data
+                if response.status_code == 401 and self.auth.refreshable and not refreshed:
+                    refreshed = True
+                    attempts.number -= 1  # an auth refresh is not a retry
+                    self.auth.invalidate()
+                    continue
+                delay = attempts.after_status(response)
                 if delay is None:
-                    failure = wrap_transport_error(exc, op.id, number)
-                else:
-                    self._log_retry(op, type(exc).__name__, delay, attempts)
-            if failure is not None:
-                raise failure
-            if response is None:
-                self.sleep(delay or 0.0)
-                continue
-            log.debug("geopera: POST %s -> %d (attempt %d)", op.op_path, response.status_code,
-                      number)
-            if 200 <= response.status_code < 300:
-                return response
-            if stream:
-                self._drain(response)
-            if response.status_code == 401 and self.auth.refreshable and not refreshed:
-                refreshed = True
-                attempts.number -= 1  # an auth refresh is not a retry
-                self.auth.invalidate()
-                continue
-            delay = attempts.after_status(response)
-            if delay is None:
-                raise from_response(response, op.id)
-            self._log_retry(op, f"answered {response.status_code}", delay, attempts)
-            self.sleep(delay)
+                    raise self._status_error(op, response, data or b"", cut)
+                self._log_retry(op, f"answered {response.status_code}", delay, attempts)
+                self.sleep(delay)
 
-    @staticmethod
-    def _drain(response: httpx.Response) -> None:
-        try:
-            response.read()
-        except httpx.HTTPError:
-            pass
-        finally:
-            response.close()
+    def send(self, op: Operation, body: dict[str, Any], *, idempotency_key: str | None = None,
+             accept: str = JSON, stream: bool = False,
+             deadline: Deadline | None = None) -> httpx.Response:
+        """:meth:`exchange`, answering the response only (read unless ``stream``)."""
+        response, _ = self.exchange(op, body, idempotency_key=idempotency_key, accept=accept,
+                                    stream=stream, deadline=deadline)
+        return response
 
     def call(self, op: Operation, body: dict[str, Any], *,
-             idempotency_key: str | None = None) -> dict[str, Any]:
-        """:meth:`send` and parse the JSON object."""
-        response = self.send(op, body, idempotency_key=idempotency_key)
-        return parse_json(response, op.id)
+             idempotency_key: str | None = None,
+             deadline: Deadline | None = None) -> dict[str, Any]:
+        """:meth:`exchange` and parse the JSON object."""
+        response, data = self.exchange(op, body, idempotency_key=idempotency_key,
+                                       deadline=deadline)
+        return parse_json(response, op.id, data)
 
 
 class AsyncTransport(_Base):
-    """The ``await``-able request core over ``httpx.AsyncClient`` (see :class:`SyncTransport`)."""
+    """The ``await``-able request core over ``httpx.AsyncClient`` (see :class:`SyncTransport`).
+
+    The deadline is enforced with ``asyncio.timeout`` around every attempt.
+    """
 
     def __init__(
         self,
@@ -297,13 +396,19 @@ class AsyncTransport(_Base):
         rng: random.Random | None = None,
         headers: dict[str, str] | None = None,
         max_connections: int = 100,
+        limiter: RateLimiter | None = None,
+        caps: SizeCaps | None = None,
+        deadline: float = CALL_DEADLINE_S,
+        stream_deadline: float = STREAM_DEADLINE_S,
     ) -> None:
-        super().__init__(base_url=base_url, auth=auth, retry=retry, clock=clock, rng=rng)
+        super().__init__(base_url=base_url, auth=auth, retry=retry, clock=clock, rng=rng,
+                         timeout=timeout, limiter=limiter, caps=caps, deadline=deadline,
+                         stream_deadline=stream_deadline)
         self.sleep = sleep or asyncio.sleep
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
         self.http = httpx.AsyncClient(base_url=self.base_url, transport=transport,
-                                      timeout=timeout, limits=limits,
+                                      timeout=self.timeout, limits=limits,
                                       verify=shared_ssl_context(),
                                       headers={"User-Agent": USER_AGENT, **(headers or {})})
         self._auth_lock: asyncio.Lock | None = None
@@ -334,7 +439,36 @@ class AsyncTransport(_Base):
                 except StopIteration:
                     return
 
-    async def send(
+    async def _attempt(self, op: Operation, request: httpx.Request, stream: bool,
+                       deadline: Deadline) -> _Outcome:
+        response = await self.http.send(request, stream=True)
+        handed_on = False
+        try:
+            reader, ok = self._readers(op, response, stream)
+            if reader is None:
+                handed_on = True
+                return response, None, False
+            await reader.aread(response, _expiry_check(deadline))
+            if ok:
+                return response, reader.body(), False
+            if 200 <= response.status_code < 300:
+                raise problem_on_success(response, op.id, reader.body(), reader.cut,
+                                         self.caps.error_text_chars)
+            return response, reader.body(), reader.cut
+        finally:
+            if not handed_on:
+                await response.aclose()
+
+    async def _paced(self, op: Operation, deadline: Deadline, attempts: Attempts) -> None:
+        start, wait = self._reserve(op, deadline, attempts)
+        if wait > 0:
+            try:
+                await self.sleep(wait)
+            except BaseException:  # cancelled while waiting: the slot is not used
+                self._release(op, start)
+                raise
+
+    async def exchange(
         self,
         op: Operation,
         body: dict[str, Any],
@@ -342,40 +476,47 @@ class AsyncTransport(_Base):
         idempotency_key: str | None = None,
         accept: str = JSON,
         stream: bool = False,
-    ) -> httpx.Response:
-        """Async :meth:`SyncTransport.send`."""
+        deadline: Deadline | None = None,
+    ) -> tuple[httpx.Response, bytearray | None]:
+        """Async :meth:`SyncTransport.exchange`."""
+        deadline = deadline or self.new_deadline(op, stream=stream)
         content = orjson.dumps(body)
         headers = self._headers(op, idempotency_key, accept)
-        attempts = self._attempts(op, idempotency_key)
+        attempts = self._attempts(op, idempotency_key, deadline)
         refreshed = False
         while True:
+            await self._paced(op, deadline, attempts)
             number = attempts.start()
-            await self._authenticate(op.id)
-            request = self.http.build_request("POST", op.op_path, content=content,
-                                              headers=headers)
-            self.auth.apply(request)
             failure: GeoperaError | None = None
             delay: float | None = None
-            response: httpx.Response | None = None
+            outcome: _Outcome | None = None
+            timed_out = False
             try:
-                response = await self.http.send(request, stream=stream)
+                async with asyncio.timeout(deadline.clamp(None)):
+                    await self._authenticate(op.id)
+                    request = self.http.build_request(
+                        "POST", op.op_path, content=content, headers=headers,
+                        extensions={"timeout": deadline.timeouts(self.timeout)})
+                    self.auth.apply(request)
+                    outcome = await self._attempt(op, request, stream, deadline)
             except httpx.HTTPError as exc:
-                delay = attempts.after_exception(exc)
-                if delay is None:
-                    failure = wrap_transport_error(exc, op.id, number)
-                else:
-                    self._log_retry(op, type(exc).__name__, delay, attempts)
+                failure, delay = self._failure(op, exc, attempts, deadline)
+            except TimeoutError as exc:
+                if isinstance(exc, GeoperaError):
+                    raise
+                timed_out = True  # asyncio.timeout: the deadline passed mid-attempt
+            if timed_out:
+                raise deadline.exceeded(attempts=number)
             if failure is not None:
                 raise failure
-            if response is None:
+            if outcome is None:
                 await self.sleep(delay or 0.0)
                 continue
+            response, data, cut = outcome
             log.debug("geopera: POST %s -> %d (attempt %d)", op.op_path, response.status_code,
                       number)
             if 200 <= response.status_code < 300:
-                return response
-            if stream:
-                await self._drain(response)
+                return response, data
             if response.status_code == 401 and self.auth.refreshable and not refreshed:
                 refreshed = True
                 attempts.number -= 1
@@ -383,21 +524,22 @@ class AsyncTransport(_Base):
                 continue
             delay = attempts.after_status(response)
             if delay is None:
-                raise from_response(response, op.id)
+                raise self._status_error(op, response, data or b"", cut)
             self._log_retry(op, f"answered {response.status_code}", delay, attempts)
             await self.sleep(delay)
 
-    @staticmethod
-    async def _drain(response: httpx.Response) -> None:
-        try:
-            await response.aread()
-        except httpx.HTTPError:
-            pass
-        finally:
-            await response.aclose()
+    async def send(self, op: Operation, body: dict[str, Any], *,
+                   idempotency_key: str | None = None, accept: str = JSON,
+                   stream: bool = False, deadline: Deadline | None = None) -> httpx.Response:
+        """Async :meth:`SyncTransport.send`."""
+        response, _ = await self.exchange(op, body, idempotency_key=idempotency_key,
+                                          accept=accept, stream=stream, deadline=deadline)
+        return response
 
     async def call(self, op: Operation, body: dict[str, Any], *,
-                   idempotency_key: str | None = None) -> dict[str, Any]:
+                   idempotency_key: str | None = None,
+                   deadline: Deadline | None = None) -> dict[str, Any]:
         """Async :meth:`SyncTransport.call`."""
-        response = await self.send(op, body, idempotency_key=idempotency_key)
-        return parse_json(response, op.id)
+        response, data = await self.exchange(op, body, idempotency_key=idempotency_key,
+                                             deadline=deadline)
+        return parse_json(response, op.id, data)

@@ -19,6 +19,10 @@
   each poll moves the sandbox clock forward by ``sandbox_step`` seconds
   (:class:`SandboxTime`), and ``timeout`` counts sandbox seconds. A delivery that takes
   days on a real account takes a second, and the same notebook runs on both.
+- A sandbox the client cannot move is said, with a :class:`SandboxWarning`: when
+  ``GEOPERA_SANDBOX_ADMIN_TOKEN`` is set but the clock cannot be read with it, and when
+  a client without ``sandbox`` talks to a local base URL (loopback or private) that
+  answers ``/sandbox/ping`` (its orders only progress when someone advances its clock).
 
 Examples
 --------
@@ -31,21 +35,37 @@ True
 
 from __future__ import annotations
 
+import ipaddress
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
+
+import httpx
 
 from ..contract import states
 from ..contract.states import OrderStatus
 from ..contract.timestamps import parse_instant
 from ..errors import (
     DecisionRequiredError,
+    GeoperaError,
     OrderFailedError,
     RequestValidationError,
     WaitTimeoutError,
 )
+from .sandbox_clock import ENV_SANDBOX_ADMIN_TOKEN
 
-__all__ = ["SANDBOX_WAIT_TIMEOUT", "WAIT_TIMEOUT", "SandboxTime", "Until", "Waiter"]
+__all__ = [
+    "SANDBOX_WAIT_TIMEOUT",
+    "WAIT_TIMEOUT",
+    "SandboxTime",
+    "SandboxWarning",
+    "Until",
+    "Waiter",
+    "may_be_sandbox",
+    "sandbox_time",
+    "warn_unmovable",
+]
 
 #: Default ``wait_for`` timeouts: wall seconds on an account, sandbox seconds on a sandbox
 #: (where a poll costs no wall time, so waiting out a whole acquisition window is cheap).
@@ -189,3 +209,62 @@ class SandboxTime:
     def sleep(self, seconds: float) -> None:
         """Advance the sandbox clock by ``seconds``."""
         self._now = _epoch(self._handle.advance(hours=seconds / 3600.0))
+
+
+class SandboxWarning(UserWarning):
+    """``wait_for`` polls a Geopera sandbox whose clock it cannot move."""
+
+
+def sandbox_time(handle: Any, *, from_env: bool, base_url: str) -> SandboxTime | None:
+    """The sandbox clock of ``handle`` for ``wait_for``.
+
+    A handle the client attached itself from ``GEOPERA_SANDBOX_ADMIN_TOKEN``
+    (``from_env``) that cannot read the clock (a wrong token, not a sandbox, not
+    running) gives a :class:`SandboxWarning` and ``None``: the wait polls in wall time.
+    A handle given explicitly raises what it raises.
+    """
+    if not from_env:
+        return SandboxTime(handle)
+    failure: GeoperaError | None = None
+    try:
+        return SandboxTime(handle)
+    except GeoperaError as exc:
+        failure = exc
+    warnings.warn(
+        f"{ENV_SANDBOX_ADMIN_TOKEN} is set, but the sandbox clock of {base_url} cannot be "
+        f"read with it ({failure}); wait_for polls in wall time, and a sandbox's orders "
+        "only progress when its clock is advanced: check that the variable holds that "
+        "sandbox's admin token", SandboxWarning, stacklevel=3)
+    return None
+
+
+def may_be_sandbox(base_url: str) -> bool:
+    """Whether probing ``/sandbox/ping`` makes sense: a sandbox runs on this machine or
+    this network (loopback, ``localhost`` or a private address); a public API is never
+    probed.
+
+    Examples
+    --------
+    >>> may_be_sandbox("http://127.0.0.1:8765"), may_be_sandbox("https://api.geopera.com")
+    (True, False)
+    """
+    try:
+        host = httpx.URL(base_url).host
+    except httpx.InvalidURL:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def warn_unmovable(base_url: str) -> None:
+    """The :class:`SandboxWarning` of a sandbox polled without its admin token."""
+    warnings.warn(
+        f"{base_url} is a Geopera sandbox, but this client cannot move its clock: wait_for "
+        "polls in wall time while the sandbox's clock (and its orders) stand still. Set "
+        f"{ENV_SANDBOX_ADMIN_TOKEN} to the sandbox's admin token beside GEOPERA_API_URL, "
+        "or use the sandbox handle's .client(org)", SandboxWarning, stacklevel=3)

@@ -160,8 +160,12 @@ DEVICE_USER_CODE_MAX_LENGTH = 32
 #: A device-flow poll may come this much sooner than ``interval`` before it is
 #: ``slow_down`` (clients sleep ``interval`` between polls; timers are not exact).
 DEVICE_POLL_SLACK_S = 1.0
+#: RFC 8628 section 3.5: each ``slow_down`` answer adds this much to the interval.
+DEVICE_SLOW_DOWN_STEP_S = 5
 #: Most device authorizations waiting for approval at once (past it: 503).
 DEVICE_CODES_PENDING_MAX = 1000
+#: Longest ``scope`` a device authorization request may ask for.
+OAUTH_SCOPE_MAX_LENGTH = 1000
 #: RFC 7636 ``code_verifier`` length range.
 PKCE_VERIFIER_MIN_LENGTH = 43
 PKCE_VERIFIER_MAX_LENGTH = 128
@@ -182,3 +186,34 @@ SIGNED_URL_STEP_S = 300
 #: Rendered-asset index entries one sandbox process keeps in memory (the index on disk
 #: is unbounded; past this the memory copy starts again empty).
 ASSET_INDEX_MEMORY_MAX = 10_000
+
+# --- the client's own bounds ---------------------------------------------------------------
+
+#: The operations that count against the ``placement`` rate-limit bucket (every other
+#: spending operation counts against ``spend``).
+PLACEMENT_OPERATIONS: frozenset[str] = frozenset(
+    {"orders.place", "orders.archive.place", "orders.tasking.place"})
+#: Total seconds one client call may take: rate-limiter waits, every attempt and every
+#: backoff sleep included (``Client(deadline=)``, ``call(..., deadline=)``).
+CALL_DEADLINE_S = 120.0
+#: Total seconds an NDJSON stream may keep the client waiting on the server (opening it,
+#: its retries, every chunk); the consumer's own time between records is not counted.
+STREAM_DEADLINE_S = 1800.0
+#: Largest decoded body of one JSON answer the client reads (it stops reading past it).
+RESPONSE_MAX_BYTES = 128 * 1024 * 1024
+#: Largest error answer body the client reads; the rest is dropped and the message says so.
+ERROR_BODY_MAX_BYTES = 1024 * 1024
+#: Longest NDJSON line (one record) the client buffers.
+NDJSON_LINE_MAX_BYTES = 16 * 1024 * 1024
+#: Most bytes one decompression step of the client yields (gzip answers are inflated in
+#: steps, so a small compressed chunk never becomes a huge one at once).
+DECODE_STEP_BYTES = 1024 * 1024
+#: The client's rate limiter keeps each bucket under this fraction of its limit in any
+#: ``RATE_WINDOW_S`` (the rest is room for the org's other clients and cells) ...
+RATE_PACE_FRACTION = 0.9
+#: ... and lets this fraction of that budget go at once; beyond it calls are spaced evenly.
+RATE_BURST_FRACTION = 0.5
+#: Seconds the client waits for one sandbox admin call (``GET /sandbox/clock``,
+#: ``POST /sandbox/clock/advance``), and for the ``/sandbox/ping`` probe of ``wait_for``.
+SANDBOX_ADMIN_TIMEOUT_S = 30.0
+SANDBOX_PROBE_TIMEOUT_S = 2.0

@@ -33,7 +33,8 @@ from typing import Any
 
 import httpx
 
-from geopera_nb.client import AsyncClient, Client
+from geopera_nb.client import AsyncClient, Client, SandboxClock
+from geopera_nb.contract.limits import RATE_LIMITS, SIGNED_URL_TTL_S
 from geopera_nb.server.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_START, SandboxConfig
 
 __all__ = ["Org", "RemoteSandbox", "Sandbox", "SpawnedSandbox", "attach", "spawn", "start"]
@@ -55,12 +56,19 @@ class _Handle:
     url: str
     data_dir: Path
 
-    def __init__(self, url: str, admin_token: str, data_dir: Path) -> None:
+    def __init__(self, url: str, admin_token: str, data_dir: Path,
+                 rate_limits: Mapping[str, int] | None = None) -> None:
         self.url = url
         self._admin_token = admin_token
         self.data_dir = Path(data_dir)
         self._http = httpx.Client(base_url=url, timeout=60.0,
                                   headers={"Authorization": f"Bearer {admin_token}"})
+        # the clock's admin calls have one home, in the client (wait_for moves it too)
+        self._clock = SandboxClock(url, admin_token)
+        #: The server's per-minute limits when this handle started it (``None``: unknown);
+        #: its clients' rate limiters pace by them.
+        self.rate_limits: dict[str, int] | None = (
+            {**RATE_LIMITS, **rate_limits} if rate_limits is not None else None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, data_dir={str(self.data_dir)!r})"
@@ -104,31 +112,47 @@ class _Handle:
 
     def advance(self, hours: float = 0.0, *, minutes: float = 0.0, days: float = 0.0) -> str:
         """Move the sandbox clock forward; answers the new time (ISO 8601)."""
-        total = hours + minutes / 60.0 + days * 24.0
-        now: str = self._admin("POST", "/sandbox/clock/advance", {"hours": total})["now"]
-        return now
+        return self._clock.advance(hours, minutes=minutes, days=days)
+
+    def approve_device(self, user_code: str, org: Org | str | None = None, *,
+                       api_key: str | None = None, scopes: list[str] | None = None,
+                       deny: bool = False) -> dict[str, Any]:
+        """Decide a pending device login (``geopera login``): approve it for ``org`` (a new
+        key with ``scopes``, default every scope) or for an existing ``api_key``, or deny
+        it; answers ``{"user_code", "status", ...}``."""
+        body: dict[str, Any] = {"user_code": user_code, "deny": deny}
+        if org is not None:
+            body["org_id"] = _org_id(org)
+        if api_key is not None:
+            body["api_key"] = api_key
+        if scopes is not None:
+            body["scopes"] = scopes
+        result: dict[str, Any] = self._admin("POST", "/sandbox/device/approve", body)
+        return result
 
     def now(self) -> str:
         """The sandbox clock (ISO 8601)."""
-        value: str = self._admin("GET", "/sandbox/clock")["now"]
-        return value
+        return self._clock.now()
 
     def ledger(self, org: Org | str) -> dict[str, int]:
         """``{"granted", "balance", "reserved", "charged"}`` of an org."""
         result: dict[str, int] = self._admin("GET", f"/sandbox/orgs/{_org_id(org)}")
         return result
 
+    def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs.setdefault("sandbox", self)
+        if self.rate_limits is not None:  # pace by this server's limits, not the defaults
+            kwargs.setdefault("rate_limit", dict(self.rate_limits))
+        return kwargs
+
     def client(self, org: Org, **kwargs: Any) -> Client:
         """A ``geopera_nb.Client`` logged in as ``org`` (``client.sandbox`` is this handle)."""
-        client = Client(api_key=org.api_key, base_url=self.url, **kwargs)
-        client.sandbox = self
-        return client
+        return Client(api_key=org.api_key, base_url=self.url, **self._client_kwargs(kwargs))
 
     def async_client(self, org: Org, **kwargs: Any) -> AsyncClient:
         """A ``geopera_nb.AsyncClient`` logged in as ``org``."""
-        client = AsyncClient(api_key=org.api_key, base_url=self.url, **kwargs)
-        client.sandbox = self
-        return client
+        return AsyncClient(api_key=org.api_key, base_url=self.url,
+                           **self._client_kwargs(kwargs))
 
     def stop(self) -> None:  # pragma: no cover - overridden
         """Stop the server."""
@@ -148,6 +172,7 @@ class RemoteSandbox(_Handle):
     def stop(self) -> None:
         """Close the admin connection; the server keeps running."""
         self._http.close()
+        self._clock.close()
 
 
 def attach(url: str, admin_token: str) -> RemoteSandbox:
@@ -180,8 +205,9 @@ def _data_dir(data_dir: str | Path | None) -> tuple[Path, bool]:
 class Sandbox(_Handle):
     """A sandbox server running in a background thread of this process."""
 
-    def __init__(self, server: Any, data_dir: Path, owns_dir: bool) -> None:
-        super().__init__(server.url, server.backend.admin_token, data_dir)
+    def __init__(self, server: Any, data_dir: Path, owns_dir: bool,
+                 rate_limits: Mapping[str, int] | None = None) -> None:
+        super().__init__(server.url, server.backend.admin_token, data_dir, rate_limits)
         self._server = server
         self._owns_dir = owns_dir
         self._stopped = False
@@ -197,6 +223,7 @@ class Sandbox(_Handle):
             return
         self._stopped = True
         self._http.close()
+        self._clock.close()
         self._server.stop()
         if self._owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -205,7 +232,8 @@ class Sandbox(_Handle):
 def start(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
           rate_limits: Mapping[str, int] | None = None, *, admin_token: str | None = None,
           clock_start: str | None = None, host: str = "127.0.0.1",
-          max_body_bytes: int | None = None) -> Sandbox:
+          max_body_bytes: int | None = None, public_url: str | None = None,
+          signed_url_ttl_s: int | None = None) -> Sandbox:
     """Run a sandbox in a background thread and wait until it answers.
 
     Parameters
@@ -222,6 +250,10 @@ def start(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
         Admin API token (default: generated).
     clock_start
         Initial sandbox time of a new database (default ``2026-12-01T00:00:00.000Z``).
+    public_url
+        Base URL of signed asset hrefs (default: the URL the server listens on).
+    signed_url_ttl_s
+        Lifetime of signed asset hrefs in wall-clock seconds (default 1 hour).
 
     Returns
     -------
@@ -235,10 +267,13 @@ def start(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
                            admin_token=admin_token or _fresh_token(),
                            clock_start=clock_start or DEFAULT_START,
                            rate_limits=dict(rate_limits or {}),
-                           max_body_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
+                           max_body_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES,
+                           public_url=public_url,
+                           signed_url_ttl_s=(SIGNED_URL_TTL_S if signed_url_ttl_s is None
+                                             else signed_url_ttl_s))
     server = ThreadServer(config, host=host, port=port)
     server.start()
-    return Sandbox(server, path, owns)
+    return Sandbox(server, path, owns, config.rate_limits)
 
 
 def _fresh_token() -> str:
@@ -251,8 +286,9 @@ class SpawnedSandbox(_Handle):
     """A sandbox server running as a separate process (``geopera-nb sandbox serve``)."""
 
     def __init__(self, process: subprocess.Popen[str], url: str, admin_token: str,
-                 data_dir: Path, owns_dir: bool, argv: list[str]) -> None:
-        super().__init__(url, admin_token, data_dir)
+                 data_dir: Path, owns_dir: bool, argv: list[str],
+                 rate_limits: Mapping[str, int] | None = None) -> None:
+        super().__init__(url, admin_token, data_dir, rate_limits)
         self.process = process
         self._owns_dir = owns_dir
         self.argv = argv
@@ -268,6 +304,7 @@ class SpawnedSandbox(_Handle):
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
         self._http.close()
+        self._clock.close()
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
@@ -279,6 +316,7 @@ class SpawnedSandbox(_Handle):
                 self.process.kill()
                 self.process.wait(10)
         self._http.close()
+        self._clock.close()
         if self._owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -286,7 +324,7 @@ class SpawnedSandbox(_Handle):
 def spawn(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
           rate_limits: Mapping[str, int] | None = None, *, admin_token: str | None = None,
           clock_start: str | None = None, timeout: float = 60.0,
-          python: str | None = None) -> SpawnedSandbox:
+          python: str | None = None, public_url: str | None = None) -> SpawnedSandbox:
     """Start a sandbox server as a separate process and wait until it answers.
 
     Same parameters as :func:`start`; restarting on the same ``data_dir`` (with the
@@ -299,6 +337,8 @@ def spawn(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
             "--log-level", "warning"]
     if clock_start:
         argv += ["--clock-start", clock_start]
+    if public_url:
+        argv += ["--public-url", public_url]
     for bucket, limit in (rate_limits or {}).items():
         argv += [f"--rate-limit-{bucket}", str(limit)]
     env = dict(os.environ, GEOPERA_SANDBOX_ADMIN_TOKEN=token, PYTHONUNBUFFERED="1")
@@ -306,7 +346,7 @@ def spawn(data_dir: str | Path | None = None, seed: int = 0, port: int = 0,
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     log.close()
     url = _wait_ready(process, timeout)
-    return SpawnedSandbox(process, url, token, path, owns, argv)
+    return SpawnedSandbox(process, url, token, path, owns, argv, dict(rate_limits or {}))
 
 
 def _wait_ready(process: subprocess.Popen[str], timeout: float) -> str:
