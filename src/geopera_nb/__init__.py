@@ -53,6 +53,9 @@ _LAZY: dict[str, str] = {
     "export_coverage": "geopera_nb.export",
     "export_frames": "geopera_nb.export",
     "download_assets": "geopera_nb.export",
+    # pixels (odc-stac, xarray)
+    "pixels": "geopera_nb.pixels",
+    "load": "geopera_nb.pixels",
     # widgets (ipyleaflet)
     "AOIDrawer": "geopera_nb.widgets",
     "TaskingPlanner": "geopera_nb.widgets",
@@ -68,7 +71,7 @@ __all__ = sorted([*_LAZY, "__version__"])
 
 #: Layers that add verbs to the frames' ``frame.gn`` accessor (the frames layer cannot
 #: import them): wired here whenever frames are reached through ``gn.*``.
-_FRAME_VERBS = ("geopera_nb.export",)
+_FRAME_VERBS = ("geopera_nb.export", "geopera_nb.pixels")
 
 
 def __getattr__(name: str) -> Any:

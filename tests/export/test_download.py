@@ -1,4 +1,5 @@
-"""download_assets: checksums, resume, skip-existing, failures, against real HTTP servers."""
+"""download_assets: checksums, resume, skip-existing, failures, bounds, against real HTTP
+servers (the local catalogue it writes is tested in tests/pixels/)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import pytest
 from frames_scenario import Scenario
 
 import geopera_nb.frames as F
+from geopera_nb.contract import limits
 from geopera_nb.errors import GeoperaError
-from geopera_nb.export import DownloadError, download_assets
+from geopera_nb.export import DownloadError, DownloadTooLargeError, download_assets
 from geopera_nb.export.download import file_sha256, parse_checksum
 
 
@@ -29,6 +31,11 @@ class FileServer:
     cut_once: set[str] = field(default_factory=set)
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     url: str = ""
+    #: paths answered with a body that never ends (no Content-Length), and bytes sent
+    endless: set[str] = field(default_factory=set)
+    sent: dict[str, int] = field(default_factory=dict)
+    #: paths whose Content-Length header announces this many bytes (a lie or a giant)
+    announce: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -43,6 +50,15 @@ def server() -> Iterator[FileServer]:
             path = self.path.split("?", 1)[0]
             rng = self.headers.get("Range")
             state.requests.append((path, rng))
+            if path in state.endless:
+                self._endless(path)
+                return
+            if path in state.announce:
+                self.send_response(200)
+                self.send_header("Content-Length", str(state.announce[path]))
+                self.end_headers()
+                self._endless(path, headers=False)
+                return
             body = state.files.get(path)
             if body is None:
                 self.send_response(404)
@@ -72,7 +88,24 @@ def server() -> Iterator[FileServer]:
                 return
             self.wfile.write(chunk)
 
+        def _endless(self, path: str, headers: bool = True) -> None:
+            """Send 64 KiB blocks until the client hangs up."""
+            if headers:
+                self.send_response(200)
+                self.send_header("Content-Type", "image/tiff")
+                self.end_headers()
+            block = b"\x00" * 65536
+            state.sent[path] = 0
+            try:
+                while state.sent[path] < 1 << 31:  # a backstop for the test itself
+                    self.wfile.write(block)
+                    state.sent[path] += len(block)
+            except OSError:
+                pass
+            self.close_connection = True
+
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -259,3 +292,85 @@ def test_hostile_ids_and_hrefs_never_write_outside_dest(item_id: str, href: str,
     (task,) = plan(frame, dest, ["visual"])
     assert task.path.resolve().is_relative_to(dest.resolve())
     assert task.path.parent.parent == dest
+
+
+# --- every download is bounded (issue 13, item 10) -----------------------------------------
+
+
+def _unsized(server: FileServer, path: str, size: int | None = None) -> pd.DataFrame:
+    """One good file plus one asset at ``path`` (no checksum; ``size`` if given)."""
+    server.files["/a/good/visual.tif"] = b"good" * 1000
+    rows = [{"id": "good", "visual_href": f"{server.url}/a/good/visual.tif",
+             "visual_checksum": _multihash(b"good" * 1000), "visual_size": 4000},
+            {"id": "endless", "visual_href": f"{server.url}{path}?sig=s3cret",
+             "visual_size": size}]
+    return pd.DataFrame(rows)
+
+
+def test_an_endless_body_without_file_size_stops_at_max_bytes(server: FileServer,
+                                                              tmp_path: Path) -> None:
+    server.endless.add("/a/endless/visual.tif")
+    frame = _unsized(server, "/a/endless/visual.tif")
+    with pytest.raises(DownloadTooLargeError) as caught:
+        download_assets(frame, tmp_path, assets=["visual"], max_bytes=1_000_000,
+                        progress=False)
+    err = caught.value
+    assert isinstance(err, DownloadError) and isinstance(err, GeoperaError)
+    status = err.report.set_index("item_id")["status"].to_dict()
+    assert status == {"good": "downloaded", "endless": "failed"}  # never "downloaded"
+    error = err.report.set_index("item_id").loc["endless", "error"]
+    assert error.startswith("too large: ") and "more than the 977 KiB limit for an asset " \
+        "without file:size (pass max_bytes= to allow more); stopped, nothing kept" in error
+    assert "s3cret" not in str(err)
+    assert _files(tmp_path) == ["good/visual.tif"]  # no .part, no final file
+    assert server.requests.count(("/a/endless/visual.tif", None)) == 1  # not retried
+
+
+def test_the_default_bound_is_the_limits_module(server: FileServer, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    assert limits.ASSET_DOWNLOAD_MAX_BYTES == 16 * 1024**3
+    monkeypatch.setattr(limits, "ASSET_DOWNLOAD_MAX_BYTES", 300_000)
+    server.endless.add("/a/endless/visual.tif")
+    with pytest.raises(DownloadTooLargeError, match=r"more than the 293 KiB limit"):
+        download_assets(_unsized(server, "/a/endless/visual.tif"), tmp_path,
+                        assets=["visual"], progress=False)
+    assert not (tmp_path / "endless").exists() or _files(tmp_path / "endless") == []
+    with pytest.raises(ValueError, match="max_bytes must be positive"):
+        download_assets(_unsized(server, "/a/endless/visual.tif"), tmp_path, max_bytes=0,
+                        progress=False)
+
+
+def test_a_body_past_its_file_size_is_stopped(server: FileServer, tmp_path: Path) -> None:
+    server.endless.add("/a/endless/visual.tif")
+    frame = _unsized(server, "/a/endless/visual.tif", size=100_000)
+    with pytest.raises(DownloadTooLargeError, match=(
+            r"endless/visual: too large: .* is more than its file:size of 100000 bytes")):
+        download_assets(frame, tmp_path, assets=["visual"], progress=False)
+    assert _files(tmp_path) == ["good/visual.tif"]
+    assert server.sent["/a/endless/visual.tif"] < 64 * 1024**2  # the sender was cut off
+
+
+def test_an_announced_length_past_the_bound_is_refused_before_any_byte(
+        server: FileServer, tmp_path: Path) -> None:
+    server.announce["/a/huge/visual.tif"] = 50 * 1024**3
+    frame = _unsized(server, "/a/huge/visual.tif")
+    with pytest.raises(DownloadTooLargeError, match=r"too large: 50 GiB is more than the 16 GiB"):
+        download_assets(frame, tmp_path, assets=["visual"], progress=False)
+    assert _files(tmp_path) == ["good/visual.tif"]
+    sized = _unsized(server, "/a/huge/visual.tif", size=10)
+    with pytest.raises(DownloadTooLargeError, match="more than its file:size of 10 bytes"):
+        download_assets(sized, tmp_path, assets=["visual"], progress=False)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"concurrency": 0}, "concurrency must be 1 to 64, not 0"),
+    ({"concurrency": 65}, "concurrency must be 1 to 64, not 65"),
+    ({"retries": 11}, "retries must be 0 to 10, not 11"),
+    ({"retries": -1}, "retries must be 0 to 10, not -1"),
+    ({"max_bytes": -5}, "max_bytes must be positive"),
+])
+def test_threads_retries_and_bounds_are_bounded(server: FileServer, tmp_path: Path,
+                                                kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        download_assets(_frame(server, n=1), tmp_path, progress=False, **kwargs)
+    assert server.requests == []

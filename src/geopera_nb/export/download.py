@@ -10,17 +10,30 @@ file beside it:
 - bytes are hashed as they arrive; the multihash ``1220`` + sha256 hex must match,
   else the ``.part`` is deleted and the file fails with ``checksum mismatch``;
 - only a verified ``.part`` is renamed (atomically) to its final name;
-- transient failures (connection errors, 5xx) are retried, resuming where they stopped.
+- transient failures (connection errors, 5xx) are retried, resuming where they stopped;
+- every file is bounded: by its ``file:size`` when the Item gives one, else by
+  ``max_bytes`` (:data:`~geopera_nb.contract.limits.ASSET_DOWNLOAD_MAX_BYTES` by
+  default). A body that runs past its bound (an announced ``Content-Length`` or the
+  bytes as they arrive) is stopped, its ``.part`` deleted, and the file fails with
+  ``too large``; it is never reported downloaded.
+
+Beside the files, ``<dest>/collection.json`` is a self-contained STAC Collection of the
+downloaded Items with relative hrefs (see :mod:`geopera_nb.export.local_catalog`), so
+pystac, odc-stac, QGIS or ``gn.load`` open the delivery offline.
 
 A :class:`pandas.DataFrame` report (``item_id, asset, path, status, bytes, error``)
-is returned; if any file failed, :class:`DownloadError` is raised at the end, holding
-the report and listing the failures (signed URLs never appear in messages).
+is returned (``report.attrs["catalog"]`` is the catalogue's path); if any file failed,
+:class:`DownloadError` is raised at the end (:class:`DownloadTooLargeError` when a file
+ran past its bound), holding the report and listing the failures (signed URLs never
+appear in messages).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import ssl
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,11 +43,14 @@ from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import httpx
+import orjson
 import pandas as pd
 import pystac
 from tqdm.auto import tqdm
 
+from geopera_nb.contract import limits
 from geopera_nb.errors import GeoperaError
+from geopera_nb.export.local_catalog import write_local_catalog
 from geopera_nb.frames.accessor import verb
 
 SHA256_MULTIHASH = "1220"
@@ -61,6 +77,13 @@ class DownloadError(GeoperaError):
         super().__init__(f"{len(self.failures)} of {len(report)} downloads failed:\n{shown}")
 
 
+class DownloadTooLargeError(DownloadError):
+    """A file ran past its bound (its ``file:size``, else ``max_bytes``) and was stopped.
+
+    The partial file was deleted; the other files were still tried (``.report``).
+    """
+
+
 @dataclass(frozen=True)
 class Task:
     """One file to fetch."""
@@ -76,9 +99,26 @@ class Task:
 class _Failed(Exception):
     """A per-file failure with a message fit for the report."""
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False, too_large: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.too_large = too_large
+
+
+def human_bytes(n: int) -> str:
+    """``n`` bytes for a message.
+
+    Examples
+    --------
+    >>> human_bytes(16 * 1024**3), human_bytes(1_500_000), human_bytes(300)
+    ('16 GiB', '1.43 MiB', '300 bytes')
+    """
+    size = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{n} bytes" if unit == "bytes" else f"{size:.3g} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
 def parse_checksum(value: Any) -> str | None:
@@ -99,11 +139,7 @@ def parse_checksum(value: Any) -> str | None:
 
 def file_sha256(path: Path) -> str:
     """The sha256 hex digest of a file's content."""
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(_CHUNK), b""):
-            sha.update(block)
-    return sha.hexdigest()
+    return str(_sha256_of(path).hexdigest())
 
 
 def _safe_component(name: str, fallback: str) -> str:
@@ -146,23 +182,27 @@ def plan(frame_or_items: Any, dest: str | os.PathLike[str], assets: Sequence[str
     """The files to fetch for the wanted asset keys (rows without an href are skipped)."""
     frame = _frame(frame_or_items)
     root = Path(dest)
+    resolved_root = root.resolve()
+    ids = [str(v) for v in frame["id"].tolist()] if "id" in frame.columns else []
+
+    def column(name: str) -> list[Any]:
+        return frame[name].tolist() if name in frame.columns else [None] * len(ids)
+
     tasks: list[Task] = []
     for key in assets:
         if f"{key}_href" not in frame.columns:
             continue
-        for row in frame[["id", f"{key}_href"]].itertuples(index=True):
-            i = row.Index
-            href = frame.at[i, f"{key}_href"]
+        rows = zip(ids, column(f"{key}_href"), column(f"{key}_checksum"),
+                   column(f"{key}_size"), strict=True)
+        for item_id, href, checksum, size in rows:
             if not _present(href):
                 continue
-            checksum = frame.at[i, f"{key}_checksum"] if f"{key}_checksum" in frame else None
-            size = frame.at[i, f"{key}_size"] if f"{key}_size" in frame else None
-            item_id = str(frame.at[i, "id"])
             tasks.append(Task(
                 item_id=item_id,
                 asset=key,
                 href=str(href),
-                path=_inside(root, root / _item_dir(item_id) / _file_name(str(href), key)),
+                path=_inside(resolved_root,
+                             root / _item_dir(item_id) / _file_name(str(href), key)),
                 checksum=str(checksum) if _present(checksum) else None,
                 size=int(cast(Any, size)) if _present(size) else None,
             ))
@@ -170,19 +210,23 @@ def plan(frame_or_items: Any, dest: str | os.PathLike[str], assets: Sequence[str
 
 
 def _inside(root: Path, path: Path) -> Path:
-    """``path``, after checking it resolves inside ``root`` (defence in depth)."""
-    if not path.resolve().is_relative_to(root.resolve()):
+    """``path``, after checking it resolves inside ``root`` (already resolved; defence in
+    depth)."""
+    if not path.resolve().is_relative_to(root):
         raise ValueError(f"refusing to write outside {root}: {path}")
     return path
 
 
 class _Downloader:
-    def __init__(self, http: httpx.Client, bar: Any, overwrite: bool, retries: int) -> None:
+    def __init__(self, http: httpx.Client, bar: Any, overwrite: bool, retries: int,
+                 max_bytes: int) -> None:
         self.http = http
         self.bar = bar
         self.overwrite = overwrite
         self.retries = retries
+        self.max_bytes = max_bytes
         self.lock = threading.Lock()
+        self.too_large: set[tuple[str, str]] = set()
 
     def _advance(self, n: int) -> None:
         with self.lock:
@@ -196,6 +240,9 @@ class _Downloader:
             row.update(status=status, bytes=written)
         except _Failed as exc:
             row.update(status="failed", error=str(exc))
+            if exc.too_large:
+                with self.lock:
+                    self.too_large.add((task.item_id, task.asset))
         except OSError as exc:
             row.update(status="failed", error=f"{type(exc).__name__}: {exc.strerror or exc}")
         return row
@@ -216,14 +263,13 @@ class _Downloader:
         attempt = 0
         while True:
             try:
-                written, appended = self._fetch(task, part)
+                written, appended, digest = self._fetch(task, part)
                 resumed = resumed or appended
                 break
             except _Failed as exc:
                 attempt += 1
                 if not exc.transient or attempt > self.retries:
                     raise
-        digest = file_sha256(part)
         if expected is not None and digest != expected:
             part.unlink(missing_ok=True)
             raise _Failed(f"checksum mismatch (expected sha256 {expected}, got {digest})")
@@ -233,14 +279,29 @@ class _Downloader:
         os.replace(part, task.path)
         return ("resumed" if resumed else "downloaded"), written
 
-    def _fetch(self, task: Task, part: Path) -> tuple[int, bool]:
-        """Fill ``part`` with the whole file; (its size, whether earlier bytes were kept)."""
+    def _bound(self, task: Task) -> tuple[int, str]:
+        """The most bytes ``task`` may have, and why (for the message)."""
+        if task.size is not None:
+            return task.size, f"its file:size of {task.size} bytes"
+        return self.max_bytes, (f"the {human_bytes(self.max_bytes)} limit for an asset without "
+                                "file:size (pass max_bytes= to allow more)")
+
+    def _too_large(self, task: Task, part: Path, seen: int) -> _Failed:
+        part.unlink(missing_ok=True)
+        _, why = self._bound(task)
+        return _Failed(f"too large: {human_bytes(seen)} is more than {why}; stopped, nothing kept",
+                       too_large=True)
+
+    def _fetch(self, task: Task, part: Path) -> tuple[int, bool, str]:
+        """Fill ``part`` with the whole file; (its size, whether earlier bytes were kept,
+        its sha256). New bytes are hashed as they arrive; kept ones are read once."""
+        limit, _ = self._bound(task)
         have = part.stat().st_size if part.exists() else 0
-        if task.size is not None and have > task.size:
+        if have > limit:
             part.unlink()
             have = 0
         if task.size is not None and have == task.size and have > 0:
-            return have, True
+            return have, True, file_sha256(part)
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
             with self.http.stream("GET", task.href, headers=headers) as response:
@@ -254,29 +315,103 @@ class _Downloader:
                     have = 0  # the server ignored Range: restart from zero
                 else:
                     self._advance(have)
+                sha = _sha256_of(part) if have else hashlib.sha256()
+                announced = _content_length(response)
+                if announced is not None and have + announced > limit:
+                    raise self._too_large(task, part, have + announced)
                 appended = have > 0
                 mode = "ab" if have else "wb"
                 with part.open(mode) as fh:
                     for chunk in response.iter_bytes():  # as received: nothing held back
+                        if have + len(chunk) > limit:
+                            fh.close()
+                            raise self._too_large(task, part, have + len(chunk))
                         fh.write(chunk)
+                        sha.update(chunk)
                         have += len(chunk)
                         self._advance(len(chunk))
         except httpx.HTTPError as exc:
             raise _Failed(f"connection failed ({type(exc).__name__})", transient=True) from None
-        return have, appended
+        return have, appended, sha.hexdigest()
+
+
+def _sha256_of(path: Path) -> Any:
+    """A running sha256 over the bytes already in ``path`` (to resume hashing)."""
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            sha.update(block)
+    return sha
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length")
+    if value is None or response.headers.get("content-encoding", "identity") != "identity":
+        return None  # a compressed body's length says nothing about the file's
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _items(frame_or_items: Any, frame: pd.DataFrame, wanted: set[str]) -> list[dict[str, Any]]:
+    """The STAC Items (dicts) behind the input whose id is in ``wanted``, for the local
+    catalogue. Rows that cannot make an Item (no ``stac_item`` and no datetime, e.g. a
+    hand-made frame) are left out."""
+    if isinstance(frame_or_items, pd.DataFrame):
+        rows = frame[frame["id"].astype(str).isin(wanted)] if "id" in frame else frame.iloc[:0]
+        out = []
+        raw = rows["stac_item"] if "stac_item" in rows else pd.Series([None] * len(rows))
+        for i, text in enumerate(raw):
+            if isinstance(text, str) and text.strip():
+                out.append(orjson.loads(text))
+                continue
+            from geopera_nb.frames.assets import to_stac
+
+            try:
+                out.extend(item.to_dict(transform_hrefs=False)
+                           for item in to_stac(rows.iloc[i:i + 1]).items)
+            except (pystac.STACError, ValueError, TypeError, KeyError, AttributeError):
+                continue
+        return out
+    if isinstance(frame_or_items, pystac.ItemCollection):
+        features: Iterable[Any] = frame_or_items.items
+    elif isinstance(frame_or_items, Mapping):
+        features = frame_or_items.get("features", [])
+    else:
+        features = frame_or_items
+    out = []
+    for feature in features:
+        item = feature.to_dict(transform_hrefs=False) if isinstance(feature, pystac.Item) \
+            else dict(feature)
+        if str(item.get("id")) in wanted and (item.get("properties") or {}).get("datetime"):
+            out.append(item)
+    return out
+
+
+_DONE = ("downloaded", "resumed", "skipped")
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's roots), made once: loading the CA bundle
+    takes ~0.1 s, as long as downloading twenty small files."""
+    return httpx.create_ssl_context()
 
 
 @verb("download")
 def download_assets(
     frame_or_items: Any,
-    dest: str | os.PathLike[str],
-    assets: Iterable[str] = ("visual", "thumbnail", "metadata"),
+    dest: str | os.PathLike[str] | None = None,
+    assets: Iterable[str] | None = None,
     concurrency: int = 4,
     overwrite: bool = False,
     progress: bool = True,
     *,
     retries: int = 2,
     timeout: float = 60.0,
+    max_bytes: int | None = None,
+    catalog: bool = True,
     http_client: httpx.Client | None = None,
 ) -> pd.DataFrame:
     """Download the assets of an assets frame (or STAC Items) into ``dest``.
@@ -285,10 +420,12 @@ def download_assets(
     ----------
     frame_or_items : DataFrame, pystac.ItemCollection, list of Items or FeatureCollection
         Typically :func:`geopera_nb.frames.assets_frame` (or a filtered part of it).
-    dest : path
-        Files go to ``<dest>/<item id>/<name>`` (e.g. ``visual.tif``).
-    assets : iterable of str
-        Asset keys to fetch.
+    dest : path, optional
+        Files go to ``<dest>/<item id>/<name>`` (e.g. ``visual.tif``); default
+        :data:`~geopera_nb.contract.limits.IMAGERY_DIR_DEFAULT` (``geopera-imagery``) in
+        the working directory, where ``gn.load`` looks first.
+    assets : iterable of str, optional
+        Asset keys to fetch; default every asset the Items have.
     concurrency : int
         Files downloaded at once (threads sharing one HTTP connection pool).
     overwrite : bool
@@ -299,6 +436,12 @@ def download_assets(
         Extra attempts per file after a transient failure (resuming).
     timeout : float
         Seconds per network read.
+    max_bytes : int, optional
+        Largest file written for an asset without ``file:size`` (default
+        :data:`~geopera_nb.contract.limits.ASSET_DOWNLOAD_MAX_BYTES`, 16 GiB). An asset
+        with ``file:size`` is held to that size.
+    catalog : bool
+        Write (or update) the local STAC catalogue ``<dest>/collection.json``.
     http_client : httpx.Client, optional
         Use this client (e.g. with a custom transport) instead of a new one.
 
@@ -307,26 +450,43 @@ def download_assets(
     pandas.DataFrame
         ``item_id, asset, path, status, bytes, error``; ``status`` is ``downloaded``,
         ``resumed`` (earlier ``.part`` bytes kept via ``Range``), ``skipped`` (a verified
-        file was there) or ``failed``.
+        file was there) or ``failed``. ``report.attrs["catalog"]`` is the path of the
+        local catalogue (when one was written).
 
     Raises
     ------
     DownloadError
-        After all files were tried, if any failed (``.report`` has every row).
+        After all files were tried, if any failed (``.report`` has every row); the
+        catalogue is written first, with the files that did arrive.
+    DownloadTooLargeError
+        The same, when a file ran past its bound (it was stopped and deleted).
 
     Examples
     --------
     >>> report = download_assets(assets_frame(client, order_id), "imagery")  # doctest: +SKIP
     >>> report.status.value_counts()  # doctest: +SKIP
     """
-    tasks = plan(frame_or_items, dest, list(assets))
+    dest = limits.IMAGERY_DIR_DEFAULT if dest is None else dest
+    frame = _frame(frame_or_items)
+    keys = list(assets) if assets is not None else [
+        str(c)[: -len("_href")] for c in frame.columns if str(c).endswith("_href")]
+    bound = limits.ASSET_DOWNLOAD_MAX_BYTES if max_bytes is None else int(max_bytes)
+    if bound <= 0:
+        raise ValueError(f"max_bytes must be positive, not {max_bytes!r}")
+    if not 1 <= concurrency <= limits.DOWNLOAD_THREADS_MAX:
+        raise ValueError(f"concurrency must be 1 to {limits.DOWNLOAD_THREADS_MAX}, "
+                         f"not {concurrency!r}")
+    if not 0 <= retries <= limits.DOWNLOAD_RETRIES_MAX:
+        raise ValueError(f"retries must be 0 to {limits.DOWNLOAD_RETRIES_MAX}, not {retries!r}")
+    tasks = plan(frame, dest, keys)
     total = sum(t.size or 0 for t in tasks)
     http = http_client or httpx.Client(follow_redirects=True, timeout=timeout,
+                                       verify=_tls_context(),
                                        limits=httpx.Limits(max_connections=max(concurrency, 1)))
     try:
         with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
                   desc="Downloading assets", disable=not progress) as bar:
-            worker = _Downloader(http, bar, overwrite, retries)
+            worker = _Downloader(http, bar, overwrite, retries, bound)
             if concurrency <= 1 or len(tasks) <= 1:
                 rows = [worker.run(t) for t in tasks]
             else:
@@ -338,6 +498,12 @@ def download_assets(
     report = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     report = report.astype({"item_id": "string", "asset": "string", "path": "string",
                             "status": "string", "bytes": "Int64", "error": "string"})
+    if catalog:
+        done = {(t.item_id, t.asset): t.path for t, row in zip(tasks, rows, strict=True)
+                if row["status"] in _DONE}
+        items = _items(frame_or_items, frame, {item_id for item_id, _ in done}) if done else []
+        if items:
+            report.attrs["catalog"] = str(write_local_catalog(dest, items, done))
     if (report["status"] == "failed").any():
-        raise DownloadError(report)
+        raise (DownloadTooLargeError if worker.too_large else DownloadError)(report)
     return report
