@@ -8,7 +8,9 @@
    nbclient, the kernel pointed at that account through the same environment variables
    and at the output directory through ``GEOPERA_NB_OUT`` (the notebook writes
    ``coverage.gpkg`` there);
-3. write each executed notebook as ``.ipynb`` and ``.html`` (nbconvert) beside it;
+3. write each executed notebook as ``.ipynb`` and as an HTML report whose maps render
+   with no network (widget state embedded, the widget JavaScript shipped in the page:
+   :mod:`geopera_nb.report`), ending with a "Coverage and money over time" plot;
 4. read the orders back from the API and summarise them (orders by status, credits
    reserved and charged, covered km2).
 
@@ -30,12 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geopera_nb.contract.states import coverage_available
+
 #: the workflow the main job runs when no notebook is named
 DEFAULT_NOTEBOOK = "02-tasking.ipynb"
+#: the notebooks the main job runs when none is named, in order
+DEFAULT_NOTEBOOKS = (DEFAULT_NOTEBOOK, "06-pixels.ipynb")
 #: credits granted to the demo org on the embedded sandbox
 DEMO_CREDITS = 1_000_000
-#: tasking statuses for which the API answers a coverage
-_COVERAGE_STATUSES = {"BEING_FULFILLED", "FULFILLED"}
 
 
 @dataclass
@@ -148,13 +152,18 @@ def connect_account(seed: int = 0, credits: int = DEMO_CREDITS) -> Iterator[Acco
 
 
 def execute_notebook(source: Path, out_dir: Path, env: dict[str, str], *,
-                     timeout: int = 900) -> tuple[Path, Path]:
+                     timeout: int = 900,
+                     extra_sections: Callable[[], str] | None = None) -> tuple[Path, Path]:
     """Execute ``source`` with nbclient (working directory: its own folder); write the
-    executed notebook and its HTML into ``out_dir``. Raises on the first failing cell
-    (after writing what ran, so the HTML shows the error)."""
+    executed notebook and its offline HTML report into ``out_dir``. Raises on the first
+    failing cell (after writing what ran, so the HTML shows the error).
+
+    ``extra_sections()`` (HTML) is appended to the report after a successful run.
+    """
     import nbformat
     from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
+
+    from geopera_nb.report import notebook_html
 
     nb = nbformat.read(source, as_version=4)
     kernel_env = {k: v for k, v in os.environ.items()
@@ -168,12 +177,14 @@ def execute_notebook(source: Path, out_dir: Path, env: dict[str, str], *,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     ipynb_path = out_dir / source.name
     html_path = out_dir / f"{source.stem}.html"
+    ok = False
     try:
         client.execute(env=kernel_env)
+        ok = True
     finally:
         nbformat.write(nb, ipynb_path)
-        body, _ = HTMLExporter().from_notebook_node(nb)
-        html_path.write_text(body, encoding="utf-8")
+        extra = extra_sections() if ok and extra_sections is not None else ""
+        html_path.write_text(notebook_html(nb, extra_sections=extra), encoding="utf-8")
     return ipynb_path, html_path
 
 
@@ -190,7 +201,7 @@ def summarise(account: Account, summary: Summary) -> None:
         summary.credits_reserved += int(credits.get("reserved") or 0)
         summary.credits_charged += int(credits.get("charged") or 0)
         summary.credits_refunded += int(credits.get("refunded") or 0)
-        if order.get("type") == "TASKING" and order.get("status") in _COVERAGE_STATUSES:
+        if coverage_available(order.get("type"), order.get("status")):
             coverage = client.orders.coverage.get(order_id=order["id"])
             summary.requested_km2 += float(coverage.get("requestedKm2") or 0.0)
             summary.covered_km2 += float(coverage.get("coveredKm2") or 0.0)
@@ -200,7 +211,7 @@ def summarise(account: Account, summary: Summary) -> None:
         summary.ledger = account.ledger()
 
 
-def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = (DEFAULT_NOTEBOOK,), *,
+def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = DEFAULT_NOTEBOOKS, *,
                  seed: int = 0, cell_timeout: int = 900,
                  echo: Callable[[str], None] | None = None) -> Summary:
     """Run ``notebooks`` headless against the account (or a fresh sandbox); see module doc.
@@ -211,6 +222,8 @@ def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = (DEFAULT_NOTEB
     Raises ``nbclient.exceptions.CellExecutionError`` when a cell fails, and
     ``FileNotFoundError`` when the notebook did not write ``coverage.gpkg``.
     """
+    from geopera_nb.report import timeline_section
+
     say = echo or (lambda line: print(line, file=sys.stderr))
     started = time.monotonic()
     out_dir = out_dir.resolve()
@@ -224,7 +237,9 @@ def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = (DEFAULT_NOTEB
         env = {**account.env(), "GEOPERA_NB_OUT": str(out_dir)}
         for source in sources:
             say(f"running {source.name} on {where} ...")
-            ipynb_path, html_path = execute_notebook(source, out_dir, env, timeout=cell_timeout)
+            ipynb_path, html_path = execute_notebook(
+                source, out_dir, env, timeout=cell_timeout,
+                extra_sections=lambda: timeline_section(account.client))
             summary.outputs += [html_path, ipynb_path]
         gpkg = out_dir / "coverage.gpkg"
         if any(s.name == DEFAULT_NOTEBOOK for s in sources) and not gpkg.exists():

@@ -8,6 +8,7 @@ the analyst notebooks; the last test runs the README's first command on the real
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from geopera_nb.cli.lab import API_ENV_VARS
 from geopera_nb.mainjob import DEFAULT_NOTEBOOK, run_main_job
 
 REPO = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 #: places one tasking order, drives it to FULFILLED on the sandbox clock, exports coverage
 _WORKFLOW = '''\
@@ -122,3 +124,31 @@ def test_the_readme_main_job_on_the_tasking_notebook(tmp_path: Path) -> None:
     assert (out / "coverage.gpkg").stat().st_size > 0
     assert (out / "02-tasking.html").exists()
     assert "orders:" in run.stdout and "coverage:" in run.stdout
+    _the_report_shows_its_maps_offline(out / "02-tasking.html", tmp_path)
+
+
+def _the_report_shows_its_maps_offline(report: Path, tmp_path: Path) -> None:
+    """The HTML report in Chromium with every network request blocked: the planner, the
+    inbox and the coverage map render and draw their features; the plot is there."""
+    from geopera_nb.report.browser import CHROMIUM, open_offline, screenshots
+
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing (CI must have it)")
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium`")
+    text = report.read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-state+json" in text
+    assert "cdn.jsdelivr.net/npm/@jupyter-widgets" not in text
+    with open_offline(report) as offline:
+        offline.wait_for_maps(3)
+        maps = offline.maps()
+        assert len(maps) == 3, maps  # planner, inbox, coverage map
+        assert all(m["height"] > 100 and m["features"] > 0 for m in maps), maps
+        coverage = [m for m in maps if m["coverage"]]
+        assert len(coverage) == 1 and "#1a9641" in coverage[0]["fills"]  # "Covered" drawn
+        plot = offline.page.locator("img.gn-report-plot")
+        assert plot.evaluate("img => img.naturalWidth") > 0
+        assert "Coverage and money over time" in offline.page.inner_text("body")
+        assert offline.blocked == [], offline.blocked  # nothing asked of the network
+    pictures = screenshots(report, tmp_path / "img")
+    assert all(p.stat().st_size > 10_000 for p in pictures)

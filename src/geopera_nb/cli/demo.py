@@ -1,8 +1,10 @@
 """``geopera-nb demo``: the main job (see :mod:`geopera_nb.mainjob`).
 
 Runs the tasking workflow notebook headless on the embedded sandbox (or on the account
-in ``GEOPERA_API_URL`` / ``GEOPERA_API_TOKEN``), writes ``coverage.gpkg`` and the executed
-notebooks as HTML into ``--out``, and prints a summary read back from the API.
+in ``GEOPERA_API_URL`` / ``GEOPERA_API_TOKEN``), writes ``coverage.gpkg``, the executed
+notebooks and their HTML reports (maps that render with no network, and a plot of
+coverage and money over time: :mod:`geopera_nb.report`) into ``--out``, and prints a
+summary read back from the API.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from pathlib import Path
 
 import click
 
-from geopera_nb.mainjob import DEFAULT_NOTEBOOK, run_main_job
+from geopera_nb.mainjob import DEFAULT_NOTEBOOKS, run_main_job
 
 
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Output directory.")
-@click.option("--notebook", "notebooks", multiple=True, default=(DEFAULT_NOTEBOOK,),
+@click.option("--notebook", "notebooks", multiple=True, default=DEFAULT_NOTEBOOKS,
               show_default=True,
               help="Notebook to run: a path, or a name in notebooks/ (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True,

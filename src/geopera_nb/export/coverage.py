@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import threading
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from geopera_nb.export.writers import Format, export_frames
-from geopera_nb.frames._source import DEFAULT_CONCURRENCY, order_ids
-from geopera_nb.frames.assets import assets_frame
-from geopera_nb.frames.coverage import coverage_frame, coverage_groups_frame
+from geopera_nb.frames._batch import ProgressCallback
+from geopera_nb.frames._orders_in import OrdersInput
+from geopera_nb.frames._source import DEFAULT_CONCURRENCY
+from geopera_nb.frames.coverage_batch import collect_coverage
 
 #: the layers of a coverage export, in order
 COVERAGE_LAYERS: tuple[str, ...] = ("requested", "covered", "remainder", "groups", "assets")
@@ -20,30 +21,34 @@ COVERAGE_LAYERS: tuple[str, ...] = ("requested", "covered", "remainder", "groups
 
 def coverage_layers(
     client: Any,
-    order_id_or_ids: str | Iterable[str],
+    order_id_or_ids: OrdersInput,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The five coverage layers of the orders, as frames.
 
-    Orders without coverage (archive orders, tasking orders not yet fulfilling: the
-    API answers 409) contribute no rows to ``requested``/``covered``/``remainder``/
-    ``groups``; their delivered assets still appear in ``assets``.
+    The order list is read first (or taken from the records given) and only orders
+    that can answer are asked (:func:`~geopera_nb.frames.coverage_batch.collect_coverage`):
+    tasking orders being fulfilled or fulfilled give ``requested``/``covered``/
+    ``remainder``/``groups`` rows; every delivered order (archive too) gives its
+    ``assets``; placed, failed and cancelled orders are not asked at all.
     """
-    ids = order_ids(order_id_or_ids)
-    parts = coverage_frame(client, ids, concurrency=concurrency, skip_unavailable=True)
+    batch = collect_coverage(client, order_id_or_ids, concurrency=concurrency,
+                             archive_assets=True, progress=progress, cancel=cancel)
+    parts = batch.coverage
     layers: dict[str, pd.DataFrame] = {}
     for part in ("requested", "covered", "remainder"):
         layers[part] = parts[parts["part"] == part].reset_index(drop=True)
-    layers["groups"] = coverage_groups_frame(client, ids, concurrency=concurrency,
-                                             skip_unavailable=True)
-    layers["assets"] = assets_frame(client, ids, concurrency=concurrency)
+    layers["groups"] = batch.groups
+    layers["assets"] = batch.assets
     return layers
 
 
 def export_coverage(
     client: Any,
-    order_ids: str | Iterable[str],
+    order_ids: OrdersInput,
     path: str | os.PathLike[str],
     *,
     format: Format | None = None,

@@ -6,13 +6,15 @@ Frames only ever talk to a client (``gn.Client`` or anything duck-typed like it:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import orjson
 
 from geopera_nb.client.streams import check_trailer, split_trailer
+from geopera_nb.contract.limits import FILTER_VALUES_MAX
+from geopera_nb.frames._batch import ProgressCallback, run_batch
 
 T = TypeVar("T")
 
@@ -76,13 +78,55 @@ def ndjson_lines(client: Any, op_id: str, body: dict[str, Any]) -> list[bytes]:
 
 
 def map_orders(
-    fn: Callable[[str], T], ids: Sequence[str], concurrency: int = DEFAULT_CONCURRENCY
+    fn: Callable[[str], T],
+    ids: Sequence[str],
+    concurrency: int = DEFAULT_CONCURRENCY,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[T]:
     """``[fn(id) for id in ids]``, run on a thread pool, results in input order.
 
-    The first exception raised by any call is re-raised.
+    The first exception raised by any call is re-raised; ``progress`` and ``cancel``
+    are those of :func:`geopera_nb.frames._batch.run_batch`.
     """
-    if len(ids) <= 1 or concurrency <= 1:
-        return [fn(i) for i in ids]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(ids))) as pool:
-        return list(pool.map(fn, ids))
+    return run_batch(fn, ids, concurrency=concurrency, progress=progress, cancel=cancel)
+
+
+def lookup_orders(client: Any, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The order records (type, status, displayName, geometry...) of ``ids``, by id.
+
+    One ``orders.list`` call per :data:`~geopera_nb.contract.limits.FILTER_VALUES_MAX`
+    ids (the ``orderIds`` filter). When the ids are most of the org's orders (more than
+    two chunks, and at least a fifth of the org, as one ``size=1`` page tells), the
+    whole org is listed in one call instead. Ids the list does not hold are absent.
+
+    Examples
+    --------
+    >>> class Fake:
+    ...     calls = 0
+    ...     def iter_records(self, op, body):
+    ...         Fake.calls += 1
+    ...         return iter([{"id": i, "type": "ARCHIVE"} for i in body["orderIds"].split(",")])
+    >>> sorted(lookup_orders(Fake(), ["a", "b"])), Fake.calls
+    (['a', 'b'], 1)
+    """
+    wanted = order_ids(ids)
+    if not wanted:
+        return {}
+    chunk = FILTER_VALUES_MAX
+    found: dict[str, dict[str, Any]] = {}
+    keep = set(wanted)
+    if len(wanted) > 2 * chunk:
+        total = int(call(client, "orders.list", {"size": 1}).get("totalElements") or 0)
+        if total <= 5 * len(wanted):
+            for record in iter_records(client, "orders.list", {}):
+                if record.get("id") in keep:
+                    found[str(record["id"])] = record
+            return found
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        for record in iter_records(client, "orders.list", {"orderIds": ",".join(part)}):
+            if record.get("id") in keep:
+                found[str(record["id"])] = record
+    return found

@@ -4,10 +4,14 @@ Examples
 --------
 >>> from geopera_nb.widgets.basemap import make_map
 >>> m = make_map(online=False)
->>> [layer.name for layer in m.layers][-1]
-'World outline'
->>> "gn-map" in m._dom_classes
-True
+>>> [layer.name for layer in m.layers]
+['World outline', 'Graticule']
+>>> "gn-map" in m._dom_classes, any(isinstance(c, L.ScaleControl) for c in m.controls)
+(True, True)
+
+Offline there are no tiles: the map has no base tile layer at all (so the layers
+control has no unlabelled radio), the shipped world outline, a graticule whose labelled
+lines follow the view (so a zoomed-in view is not an empty tint), and a scale bar.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ from typing import Any
 import ipyleaflet as L
 
 from ..data import world_outline
+from ._graticule import Graticule
 
 __all__ = [
     "OSM_HOST",
+    "Graticule",
     "make_map",
     "network_available",
     "osm_layer",
+    "view_for_bounds",
     "world_layer",
     "zoom_to_bounds",
 ]
@@ -115,6 +122,10 @@ def make_map(
 ) -> L.Map:
     """A map with the right basemap: OSM tiles online, the world outline offline.
 
+    Every map gets a metric scale bar. Offline it has no base tile layer (nothing to
+    load, and no unlabelled radio in a layers control), the world outline and a
+    :class:`Graticule` (``map.graticule``).
+
     Parameters
     ----------
     online
@@ -127,8 +138,8 @@ def make_map(
     Examples
     --------
     >>> m = make_map(online=False, center=(-35.3, 149.1), zoom=8)
-    >>> m.center
-    [-35.3, 149.1]
+    >>> m.center, [layer.base for layer in m.layers]
+    ([-35.3, 149.1], [False, False])
     """
     if online is None:
         online = network_available()
@@ -137,9 +148,37 @@ def make_map(
         m = L.Map(basemap=L.basemaps.OpenStreetMap.Mapnik, center=center, zoom=zoom, **kwargs)
     else:
         m = L.Map(basemap={}, center=center, zoom=zoom, **kwargs)
+        for layer in [la for la in m.layers if getattr(la, "base", False) and not la.name]:
+            m.remove(layer)  # the blank tile layer basemap={} leaves behind
         m.add(world_layer())
+        m.graticule = Graticule(m)
+    m.add(L.ScaleControl(position="bottomleft", imperial=False))
     m.add_class("gn-map")
     return m
+
+
+def view_for_bounds(
+    bounds: Sequence[float], width_px: int = 700, height_px: int = 400
+) -> tuple[float, float, int]:
+    """``(lat, lon, zoom)`` that shows ``(minx, miny, maxx, maxy)`` in a map of that size.
+
+    Examples
+    --------
+    >>> view_for_bounds((149.0, -35.4, 149.2, -35.2))
+    (-35.3, 149.1, 11)
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    lon_span = max(maxx - minx, 1e-6)
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    y_span = max(abs(merc(maxy) - merc(miny)), 1e-9)
+    zoom_x = math.log2(width_px * 360.0 / (256.0 * lon_span))
+    zoom_y = math.log2(height_px * 2 * math.pi / (256.0 * y_span))
+    zoom = int(max(1, min(18, math.floor(min(zoom_x, zoom_y)))))
+    return round((miny + maxy) / 2.0, 9), round((minx + maxx) / 2.0, 9), zoom
 
 
 def zoom_to_bounds(
@@ -166,16 +205,7 @@ def zoom_to_bounds(
     >>> [round(v, 1) for v in m.center], int(m.zoom)
     ([-35.3, 149.1], 11)
     """
-    minx, miny, maxx, maxy = (float(v) for v in bounds)
-    lon_span = max(maxx - minx, 1e-6)
-
-    def merc(lat: float) -> float:
-        lat = max(min(lat, 85.0), -85.0)
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    y_span = max(abs(merc(maxy) - merc(miny)), 1e-9)
-    zoom_x = math.log2(width_px * 360.0 / (256.0 * lon_span))
-    zoom_y = math.log2(height_px * 2 * math.pi / (256.0 * y_span))
-    zoom = int(max(1, min(18, math.floor(min(zoom_x, zoom_y)))))
-    m.center = [(miny + maxy) / 2.0, (minx + maxx) / 2.0]
-    m.zoom = zoom
+    lat, lon, zoom = view_for_bounds(bounds, width_px, height_px)
+    with m.hold_trait_notifications():
+        m.center = [lat, lon]
+        m.zoom = zoom
