@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 #: Rate limits high enough that the shared sandbox never throttles the suite.
-HIGH_RATE_LIMITS: dict[str, int] = {"general": 1_000_000, "placement": 1_000_000, "spend": 1_000_000}
+HIGH_RATE_LIMITS: dict[str, int] = {"general": 1_000_000, "placement": 1_000_000, "spend": 1_000_000,
+                                   "oidc": 1_000_000}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -22,8 +22,13 @@ from typing import Any
 import httpx
 import pytest
 from hostile_corpus import (
+    BAD_KEY_LIFETIMES,
+    JSON_MEDIA_TYPES,
+    NOT_JSON_MEDIA_TYPES,
     BadGeometry,
+    BoundCase,
     bad_geometries,
+    bound_cases,
     deep_nesting,
     feature_collection_text,
     valid_geometry,
@@ -41,7 +46,7 @@ from reliability_support import (
 )
 
 #: Counts of requests this module sent with hostile content (reported in docs/reliability.md).
-TRIED: dict[str, int] = {"geometry": 0, "body": 0, "header": 0}
+TRIED: dict[str, int] = {"geometry": 0, "body": 0, "header": 0, "bound": 0}
 
 
 @dataclass(frozen=True)
@@ -363,16 +368,67 @@ def test_bad_body_is_rejected_cleanly(
     guard.assert_unchanged(what)
 
 
-def test_wrong_content_type_is_rejected(api: OrgApi, admin: Admin, ctx: Context) -> None:
+@pytest.mark.parametrize("media_type", NOT_JSON_MEDIA_TYPES)
+def test_wrong_content_type_is_rejected(media_type: str, api: OrgApi, admin: Admin,
+                                        ctx: Context) -> None:
     guard = StateGuard(admin, api)
     TRIED["body"] += 1
     body = AOI_OPERATIONS[1].build(ctx, feature_collection_text(valid_geometry(ctx.lon, ctx.lat)))
     response = api.raw("/v1/op/orders.tasking.place", body.encode(),
-                       {"Content-Type": "text/plain", "Idempotency-Key": new_key()})
-    # a JSON body under the wrong media type: either parsed leniently or a clear 4xx
-    if response.status_code >= 300:
-        assert_clear_4xx(response, "text/plain body")
-        guard.assert_unchanged("text/plain body")
+                       {"Content-Type": media_type, "Idempotency-Key": new_key()})
+    assert response.status_code == 415, response.text[:300]
+    assert_clear_4xx(response, f"{media_type} body")
+    guard.assert_unchanged(f"{media_type} body")
+
+
+@pytest.mark.parametrize("media_type", JSON_MEDIA_TYPES)
+def test_json_content_types_are_accepted(media_type: str, api: OrgApi) -> None:
+    response = api.raw("/v1/op/orders.list", b"{}", {"Content-Type": media_type})
+    assert response.status_code == 200, response.text[:300]
+
+
+# --- bounds (issue 13) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", bound_cases(), ids=lambda c: c.name)
+def test_a_body_past_a_bound_is_a_clean_422(
+    case: BoundCase, api: OrgApi, admin: Admin, ctx: Context, rel_sandbox: SandboxHandle,
+) -> None:
+    parts = {"sensor": ctx.sensor_id, "product": ctx.tasking_product, "capture": ctx.capture_id,
+             "start": ctx.start, "end": ctx.end, "workspace": ctx.workspace_id}
+    guard = StateGuard(admin, api)
+    TRIED["bound"] += 1
+    headers = {"Idempotency-Key": new_key()} if case.op_id.endswith("place") else None
+    response = api.post(case.op_id, case.build(parts), headers=headers)
+    assert is_up(rel_sandbox.url), f"server down after {case.name}"
+    assert response.status_code == 422, (case.name, response.status_code, response.text[:300])
+    assert response.json()["detail"][0]["loc"] == list(case.loc), (case.name, response.text[:300])
+    assert len(response.content) < 20_000, "a 422 must not echo a hostile body"
+    guard.assert_unchanged(case.name)
+
+
+@pytest.mark.parametrize("hours", BAD_KEY_LIFETIMES, ids=repr)
+def test_bad_key_lifetime_is_422_and_stores_nothing(
+    hours: object, admin: Admin, victim: OrgCreds, rel_sandbox: SandboxHandle,
+) -> None:
+    TRIED["bound"] += 1
+    before = rel_sandbox.backend.store.one("SELECT COUNT(*) FROM api_keys")[0]
+    response = admin.http.post("/sandbox/keys", json={"org_id": victim.org_id,
+                                                      "expires_in_hours": hours})
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["detail"][0]["loc"] == ["body", "expires_in_hours"]
+    assert rel_sandbox.backend.store.one("SELECT COUNT(*) FROM api_keys")[0] == before
+
+
+def test_ambiguous_framing_is_400(rel_sandbox: SandboxHandle, victim: OrgCreds) -> None:
+    TRIED["header"] += 1
+    response = raw_http(rel_sandbox.url, "POST", "/v1/op/orders.list", [
+        (b"Authorization", f"Bearer {victim.api_key}".encode()),
+        (b"Content-Type", b"application/json"),  # raw_http sends a Content-Length too
+        (b"Transfer-Encoding", b"chunked")], b"2\r\n{}\r\n0\r\n\r\n")
+    assert is_up(rel_sandbox.url)
+    assert response.status == 400, (response.status, response.body[:300])
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
 
 
 # --- bad headers ------------------------------------------------------------------------
@@ -455,13 +511,20 @@ def _token(base_url: str, api_key: str) -> dict[str, Any]:
 
 
 def test_expired_session_is_401_and_changes_nothing(
-    rel_sandbox: SandboxHandle, admin: Admin, api: OrgApi, ctx: Context, victim: OrgCreds
+    rel_sandbox: SandboxHandle, admin: Admin, api: OrgApi, ctx: Context, victim: OrgCreds,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import time
+
     token = _token(rel_sandbox.url, victim.api_key)
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     ok = httpx.post(f"{rel_sandbox.url}/v1/op/orders.list", json={}, headers=bearer, timeout=30)
     assert ok.status_code == 200, ok.text
-    admin.advance(hours=1)  # past the 300 s access-token lifetime (orders may move on too)
+    admin.advance(hours=1)  # the sandbox clock does not end a session (issue 13) ...
+    ok = httpx.post(f"{rel_sandbox.url}/v1/op/orders.list", json={}, headers=bearer, timeout=30)
+    assert ok.status_code == 200, ok.text
+    offset = [301.0]  # ... wall time does: past the 300 s access-token lifetime
+    monkeypatch.setattr(rel_sandbox.backend.auth, "wall", lambda: time.time() + offset[0])
     guard = StateGuard(admin, api)
     TRIED["header"] += 2
     for op_id, body in [("orders.list", b"{}"), ("orders.archive.place", _archive_place_body(ctx))]:
@@ -471,7 +534,7 @@ def test_expired_session_is_401_and_changes_nothing(
         assert response.status_code == 401, (op_id, response.text)
         assert_clear_4xx(response, "expired session")
     guard.assert_unchanged("expired session")
-    admin.advance(hours=1)  # past the 1800 s refresh-token lifetime too
+    offset[0] = 1801.0  # past the 1800 s refresh-token lifetime too
     TRIED["header"] += 1
     refreshed = httpx.post(
         f"{rel_sandbox.url}/realms/public/protocol/openid-connect/token",
@@ -536,3 +599,4 @@ def test_hostile_corpus_size_is_reported() -> None:
     """Keep the corpus from shrinking unnoticed (figures in docs/reliability.md)."""
     assert len(bad_geometries()) >= 19
     assert len(BAD_BODY_NAMES) >= 10
+    assert len(bound_cases()) >= 19

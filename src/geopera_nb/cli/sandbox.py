@@ -43,15 +43,21 @@ def command() -> None:
 @click.option("--rate-limit-spend", type=click.IntRange(1), default=RATE_LIMITS["spend"],
               show_default=True,
               help="Other spending calls per org per minute.")
+@click.option("--rate-limit-oidc", type=click.IntRange(1), default=RATE_LIMITS["oidc"],
+              show_default=True,
+              help="Sign-in (OIDC realm) calls per client address per minute.")
 @click.option("--max-body-bytes", type=click.IntRange(1024), default=REQUEST_BODY_MAX_BYTES,
               show_default=True, help="Larger request bodies answer 413.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request line (never headers or bodies).")
+@click.option("--public-url", default=None,
+              help="Base URL of signed asset hrefs (default: the URL listened on).")
 def serve(host: str, port: int, data_dir: Path, seed: int, admin_token: str | None,
           clock_start: str, rate_limit_general: int, rate_limit_placement: int,
-          rate_limit_spend: int, max_body_bytes: int, log_level: str, access_log: bool) -> None:
+          rate_limit_spend: int, rate_limit_oidc: int, max_body_bytes: int, log_level: str,
+          access_log: bool, public_url: str | None) -> None:
     """Serve the sandbox API until interrupted (state in DIR/sandbox.db)."""
     from geopera_nb.contract.timestamps import parse_instant
     from geopera_nb.server.config import SandboxConfig
@@ -63,11 +69,14 @@ def serve(host: str, port: int, data_dir: Path, seed: int, admin_token: str | No
         raise click.BadParameter(f"not an ISO 8601 instant: {clock_start!r}",
                                  param_hint="--clock-start") from exc
     data_dir.mkdir(parents=True, exist_ok=True)
-    config = SandboxConfig(
-        data_dir=data_dir, seed=seed, admin_token=admin_token, clock_start=clock_start,
-        rate_limits={"general": rate_limit_general, "placement": rate_limit_placement,
-                     "spend": rate_limit_spend},
-        max_body_bytes=max_body_bytes)
+    try:
+        config = SandboxConfig(
+            data_dir=data_dir, seed=seed, admin_token=admin_token, clock_start=clock_start,
+            rate_limits={"general": rate_limit_general, "placement": rate_limit_placement,
+                         "spend": rate_limit_spend, "oidc": rate_limit_oidc},
+            max_body_bytes=max_body_bytes, public_url=public_url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from exc
     if admin_token is None:
         click.echo(f"admin token: in {data_dir / 'admin-token'}", err=True)
     run(config, host=host, port=port, log_level=log_level, access_log=access_log)
@@ -131,3 +140,37 @@ def advance(url: str, data_dir: Path, admin_token: str | None, hours: float,
         raise click.BadParameter("the sandbox clock only moves forward", param_hint="--hours")
     handle: object = _admin_handle(url, data_dir, admin_token)
     click.echo(handle.advance(hours=hours, days=days))  # type: ignore[attr-defined]
+
+
+@command.command(name="approve")
+@click.argument("user_code")
+@_URL
+@_DATA
+@_TOKEN
+@click.option("--org", "org_id", default=None,
+              help="Sign the login in to this organisation (with a new key of every scope).")
+@click.option("--api-key", default=None,
+              help="Sign the login in with this existing key of the org instead.")
+@click.option("--scope", "scopes", multiple=True,
+              help="Scopes of the new key (--org only; repeat; default every scope).")
+@click.option("--deny", is_flag=True, help="Refuse the login instead.")
+def approve(user_code: str, url: str, data_dir: Path, admin_token: str | None,
+            org_id: str | None, api_key: str | None, scopes: tuple[str, ...],
+            deny: bool) -> None:
+    """Approve (or --deny) a pending `geopera login`: the USER_CODE it shows (BDWP-HQTK).
+
+    The official CLI's default sign-in is the device flow: it prints a code and a link,
+    and polls until someone approves the code, here or on the page it links to.
+    """
+    if not deny and (org_id is None) == (api_key is None):
+        raise click.UsageError("give --org ORG_ID or --api-key KEY (or --deny)")
+    handle: object = _admin_handle(url, data_dir, admin_token)
+    try:
+        result = handle.approve_device(  # type: ignore[attr-defined]
+            user_code, None if deny else org_id, api_key=None if deny else api_key,
+            scopes=list(scopes) or None, deny=deny)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    suffix = f" for org {result['org_id']}" if result.get("org_id") else ""
+    click.echo(f"login {result['user_code']} {result['status']}{suffix}")
+

@@ -140,6 +140,12 @@ LOAD_RESOLUTION_MAX_DEG = 1.0
 #: request and retries of a failed request.
 LOAD_HTTP_TIMEOUT_S = 60
 LOAD_HTTP_RETRIES = 3
+#: Most orders one ``gn.load`` reads (one ``orders.list_assets`` call each).
+LOAD_ORDERS_MAX = 1000
+#: Most threads one ``download_assets`` (``concurrency``) or ``gn.load`` (``pool``) starts,
+#: and most extra attempts ``download_assets`` makes per file (``retries``).
+DOWNLOAD_THREADS_MAX = 64
+DOWNLOAD_RETRIES_MAX = 10
 
 
 # --- placements, connections and sign-in (sandbox server) -----------------------------------

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from geopera_nb.contract.limits import ERROR_TEXT_MAX_CHARS
+
 PROBLEM_BASE = "https://api.geopera.com/problems/"
 
 #: status -> (type slug, title)
@@ -22,9 +24,11 @@ _KINDS: dict[int, tuple[str, str]] = {
     403: ("forbidden", "Forbidden"),
     404: ("not-found", "Not Found"),
     405: ("method-not-allowed", "Method Not Allowed"),
+    408: ("request-timeout", "Request Timeout"),
     409: ("conflict", "Conflict"),
     410: ("gone", "Gone"),
     413: ("payload-too-large", "Payload Too Large"),
+    415: ("unsupported-media-type", "Unsupported Media Type"),
     429: ("rate-limited", "Too Many Requests"),
     500: ("internal", "Internal Server Error"),
 }
@@ -55,6 +59,7 @@ class Problem(Exception):
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
+        detail = detail[:ERROR_TEXT_MAX_CHARS]  # a hostile path or value never makes it long
         super().__init__(detail)
         self.status = status
         self.detail = detail

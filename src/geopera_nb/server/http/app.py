@@ -16,17 +16,19 @@ import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import SandboxConfig
 from ..problems import PROBLEM_MEDIA_TYPE, Invalid, Problem, pydantic_errors
-from ..service.assets import ASSET_PATH, asset_bytes
 from ..state.backend import Backend
 from .admin import admin_routes
+from .assets import asset_routes
 from .body_schemas import BodySchemas
+from .device import device_routes
+from .framing import RejectAmbiguousFraming
 from .oidc import oidc_routes
 from .routes import operation_routes
 
@@ -96,6 +98,9 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # the client went away mid-body: nobody to answer, nothing went wrong here
+            log.info("client disconnected during %s %s", scope.get("method"), scope.get("path"))
         except Exception as exc:
             if started:
                 raise
@@ -132,6 +137,7 @@ def create_app(config: SandboxConfig | None = None, backend: Backend | None = No
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_middleware(CatchAll)
+    app.add_middleware(RejectAmbiguousFraming)
 
     openapi_cache: dict[str, bytes] = {}
 
@@ -141,18 +147,12 @@ def create_app(config: SandboxConfig | None = None, backend: Backend | None = No
             openapi_cache["doc"] = orjson.dumps(schemas.document)
         return Response(openapi_cache["doc"], media_type="application/json")
 
-    async def asset(request: Request) -> Response:
-        data, media_type = asset_bytes(backend, str(request.path_params.get("item_id", "")),
-                                       str(request.path_params.get("name", "")),
-                                       request.query_params.get("sig", ""))
-        return Response(content=data, media_type=media_type,
-                        headers={"Cache-Control": "private, max-age=3600"})
-
     routes: list[Any] = [
         Route("/openapi.json", openapi, methods=["GET"]),
-        Route(ASSET_PATH, asset, methods=["GET"]),
+        *asset_routes(backend),
         *operation_routes(backend, schemas),
         *oidc_routes(backend),
+        *device_routes(backend),
         *admin_routes(backend),
     ]
     app.router.routes.extend(routes)

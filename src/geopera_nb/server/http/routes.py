@@ -1,11 +1,13 @@
 """Operation routes, generated from the contract's operations table.
 
 Every operation answers at ``POST /v1/op/{id}`` and ``POST /v1/{resource}/{action}``
-through the same pipeline: authenticate (401) -> scope (403) -> read the body (413 /
-422 not JSON) -> rate limit (429) -> validate the body (422) -> idempotency -> handler
-(domain 4xx) -> serialise (JSON, or NDJSON with a trailer for list-like operations).
-A caller without the scope spends no rate-limit budget; an idempotent replay of a
-stored answer counts against the general bucket only.
+through the same pipeline: authenticate (401) -> scope (403) -> read the body (415 not
+a JSON media type / 413 too large / 408 too slow / 422 not JSON) -> rate limit (429) ->
+validate the body (422, in a worker thread) -> idempotency -> prepare (the slow domain
+work of a placement: validation, pricing, feasibility, outside the write transaction) ->
+handler (domain 4xx, inside it) -> serialise (JSON, or NDJSON with a trailer for
+list-like operations). A caller without the scope spends no rate-limit budget; an
+idempotent replay of a stored answer counts against the general bucket only.
 """
 
 from __future__ import annotations
@@ -141,16 +143,22 @@ def make_endpoint(backend: Backend, schemas: BodySchemas, op: Operation) -> Any:
             check_key(idem_key)
             replay = _is_replay(backend, principal.org_id, op.id, idem_key, raw)
         backend.limiter.hit(principal.org_id, op.id, op.spends, replay=replay)
-        body = validate(model, raw, op)
-        schemas.check(op.id, {} if raw is None else raw)
         ndjson = op.records is not None and wants_ndjson(request)
-        call = Call(backend=backend, principal=principal, body=body, now_ms=now,
-                    base_url=str(request.base_url).rstrip("/"), stream_all=ndjson,
-                    extra={"raw": raw})
+        base_url = str(request.base_url).rstrip("/")
+
+        def run() -> Response:
+            # validating a large body (pydantic, then the documented JSON Schema) takes
+            # as long as its AOIs are big: off the event loop, like the work itself, so
+            # it never stalls another org's request
+            body = validate(model, raw, op)
+            schemas.check(op.id, {} if raw is None else raw)
+            call = Call(backend=backend, principal=principal, body=body, now_ms=now,
+                        base_url=base_url, stream_all=ndjson, extra={"raw": raw})
+            return execute(backend, op, call, idem_key if op.spends else None, ndjson)
+
         if op.id in INLINE_OPS and not ndjson:
-            return execute(backend, op, call, None, ndjson)
-        return await run_in_threadpool(execute, backend, op, call,
-                                       idem_key if op.spends else None, ndjson)
+            return run()
+        return await run_in_threadpool(run)
 
     endpoint.__name__ = "op_" + op.id.replace(".", "_")
     return endpoint

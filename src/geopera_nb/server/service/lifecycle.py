@@ -25,9 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import shapely
-from shapely.geometry import shape
-
 from geopera_nb.contract.limits import QUOTATION_VALID_HOURS
 from geopera_nb.contract.states import (
     REASONS,
@@ -41,7 +38,6 @@ from geopera_nb.contract.states import (
     transition,
 )
 from geopera_nb.contract.timestamps import HOUR_MS, format_instant, from_ms, parse_ms
-from geopera_nb.geo import geodesic_area_km2, polygonal, to_geojson
 
 from ..domain.feasibility import study_options
 from ..domain.money import aud
@@ -52,7 +48,7 @@ from ..state.auth import Principal
 from ..state.backend import Backend
 from ..state.store import Tx
 from . import fulfilment
-from .placement import PreparedTasking, merge_tags
+from .placement import ArchiveFootprint, PreparedTasking, merge_tags
 
 __all__ = [
     "accept_option",
@@ -124,26 +120,14 @@ def start_tasking_order(tx: Tx, principal: Principal, workspace_id: str,
     return order_id
 
 
-def start_archive_order(backend: Backend, tx: Tx, principal: Principal, workspace_id: str,
+def start_archive_order(tx: Tx, principal: Principal, workspace_id: str,
                         lines: list[dict[str, Any]], group: dict[str, Any], split: bool,
-                        display_name: str, tags: list[str], now_ms: int) -> str:
-    """Make one ARCHIVE order for an estimate group and reserve its credits (402 if short)."""
-    cat = backend.catalogue
-    parts = []
-    product = None
-    for line in lines:
-        feature = cat.capture(line.get("id"))
-        if feature is None:
-            continue
-        product = product or feature["properties"].get("dataProductId")
-        footprint = shape(feature["geometry"])
-        fc = line.get("featureCollection")
-        if isinstance(fc, dict) and fc.get("features"):
-            aoi = shapely.union_all([shape(f["geometry"]) for f in fc["features"]])
-            parts.append(polygonal(footprint.intersection(aoi)))
-        else:
-            parts.append(footprint)
-    geometry = polygonal(shapely.union_all(parts)) if parts else None
+                        display_name: str, tags: list[str], footprint: ArchiveFootprint,
+                        now_ms: int) -> str:
+    """Make one ARCHIVE order for an estimate group and reserve its credits (402 if short).
+
+    ``footprint`` was computed before the transaction (:func:`.placement.archive_footprint`).
+    """
     credits = int(group["credits"])
     status, sub = initial_state(OrderType.ARCHIVE)
     order_id = tx.new_id()
@@ -151,8 +135,8 @@ def start_archive_order(backend: Backend, tx: Tx, principal: Principal, workspac
         order_id=order_id, org_id=principal.org_id, workspace_id=workspace_id,
         order_type=OrderType.ARCHIVE,
         display_name=display_name or f"Archive {group.get('date') or 'captures'}",
-        data_product_id=product, sensor=None, tags=tags, geometry=to_geojson(geometry),
-        aoi_km2=geodesic_area_km2(geometry) if geometry is not None else 0.0,
+        data_product_id=footprint.product, sensor=None, tags=tags,
+        geometry=footprint.geometry, aoi_km2=footprint.aoi_km2,
         details={"params": {}, "featureCollection": None, "captures": lines, "window": None,
                  "splitByDate": split},
         estimated=credits, now_ms=now_ms, status=status, sub_status=sub)

@@ -6,13 +6,10 @@ from typing import Any
 
 import orjson
 
-from geopera_nb.contract.limits import TAG_MAX_LENGTH, TAGS_MAX
-
-from ..problems import Invalid
 from ..state import order_store
 from . import lifecycle
 from .call import Call, page_shape
-from .placement import merge_tags
+from .placement import check_tags, merge_tags
 
 
 def get(call: Call) -> Any:
@@ -33,10 +30,7 @@ def update(call: Call) -> Any:
     tx, tags = call.write_tx(), call.body.get("tags")
     order, state, nxt = order_store.load(tx, call.org_id, call.body["order_id"])
     if tags is not None:
-        if len(tags) > TAGS_MAX or any(len(t) > TAG_MAX_LENGTH for t in tags):
-            raise Invalid.at(["body", "tags"], f"at most {TAGS_MAX} tags of at most "
-                                               f"{TAG_MAX_LENGTH} characters")
-        order["tags"] = merge_tags(tags)
+        order["tags"] = merge_tags(check_tags(tags))
         order_store.save(tx, order, state, nxt, call.now_ms)
     return order
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geopera_nb.contract.limits import PLACEMENT_GROUPS_MAX
 from geopera_nb.contract.timestamps import from_ms
 
 from ..domain.pricing import price_provider_estimate, price_provider_feature, validate_params
@@ -14,7 +15,13 @@ from ..state.auth import Principal
 from ..state.backend import Backend
 from . import lifecycle
 from .call import Call, domain_call
-from .placement import check_workspace, prepare_tasking_group
+from .placement import (
+    archive_footprint,
+    check_placement_body,
+    check_workspace,
+    merge_tags,
+    prepare_tasking_group,
+)
 
 
 def product_or_422(backend: Backend, product_id: str, loc: str = "dataProduct") -> dict[str, Any]:
@@ -39,6 +46,10 @@ def _features(body: dict[str, Any]) -> list[Any]:
     if "crs" in fc:
         raise Invalid.at(["body", "featureCollection", "crs"],
                          "a 'crs' member is not allowed (RFC 7946: WGS84 lon/lat only)")
+    if len(fc["features"]) > PLACEMENT_GROUPS_MAX:
+        raise Invalid.at(["body", "featureCollection", "features"],
+                         f"{len(fc['features'])} features (one order each); at most "
+                         f"{PLACEMENT_GROUPS_MAX} are allowed", "too_long")
     return list(fc["features"])
 
 
@@ -56,6 +67,7 @@ def _prepare(backend: Backend, principal: Principal, body: dict[str, Any],
     ``("tasking", PreparedTasking)``; each priced exactly as ``orders.estimate`` prices it.
     """
     check_workspace(backend, principal, body.get("workspaceId"))
+    check_placement_body(body)
     product = product_or_422(backend, body["dataProduct"])
     params = validate_params(product, body.get("params"))
     cat = backend.catalogue
@@ -67,7 +79,8 @@ def _prepare(backend: Backend, principal: Principal, body: dict[str, Any],
             row = price_provider_feature(product, params, feature, i, cat, now)
             if product.get("kind") == "archive":
                 line = {"id": params.get("captureId"), "featureCollection": fc, "index": 0}
-                out.append(("archive", (line, int(row["credits"]))))
+                out.append(("archive", (line, int(row["credits"]),
+                                        archive_footprint(backend, [line]))))
             else:
                 group = {**params, "dataProduct": product["id"], "featureCollection": fc}
                 out.append(("tasking", prepare_tasking_group(backend, group, 0, now_ms,
@@ -97,16 +110,16 @@ def _place(call: Call) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     display = body.get("displayName") or ""
-    tags = body.get("tags") or []
+    tags = merge_tags(body.get("tags"))  # bounded by check_placement_body in prepare
     for i, (kind, value) in enumerate(prepared):
         if kind == "error":
             errors.append({"index": i, "message": value})
             continue
         if kind == "archive":
-            line, credits = value
+            line, credits, footprint = value
             order_id = lifecycle.start_archive_order(
-                backend, tx, principal, workspace_id, [line], {"credits": credits, "date": None},
-                False, display, tags, now_ms)
+                tx, principal, workspace_id, [line], {"credits": credits, "date": None},
+                False, display, tags, footprint, now_ms)
         else:
             order_id = lifecycle.start_tasking_order(tx, principal, workspace_id, value,
                                                      display, tags, now_ms)

@@ -1,19 +1,33 @@
-"""What every placement shares: the caller's workspace, tags, and a priced tasking group.
+"""What every placement shares: the caller's workspace, the bounds of tags and names, a
+priced tasking group and an archive order's footprint.
 
 A placement prices with the very functions the estimates use, so a reservation is always
-exactly what the matching estimate said. :func:`prepare_tasking_group` does the slow
-domain work (normalising, pricing, the feasibility check's orbit propagation) *outside*
-the write transaction; :mod:`.lifecycle` then stores the order in its first state.
+exactly what the matching estimate said. Everything slow or proportional to the body
+runs *outside* the write transaction, in the operation's ``prepare`` step: the bounds
+(``TAGS_MAX`` x ``TAG_MAX_LENGTH``, ``NAME_MAX_LENGTH``, checked first, so a body a bound
+refuses costs nothing), :func:`prepare_tasking_group` (normalising, pricing, the
+feasibility check's orbit propagation) and :func:`archive_footprint` (the shapely union
+of the lines); :mod:`.lifecycle` then only stores the order in its first state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import shapely
+from shapely.geometry import shape
+
+from geopera_nb.contract.limits import (
+    NAME_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    VALIDATION_PROBLEMS_MAX,
+)
 from geopera_nb.contract.timestamps import format_instant, from_ms
-from geopera_nb.geo import to_geojson
+from geopera_nb.geo import geodesic_area_km2, polygonal, to_geojson
 
 from ..domain.feasibility import check_feasibility
 from ..domain.pricing import price_tasking_request
@@ -54,13 +68,95 @@ def merge_tags(*lists: Any) -> list[str]:
     return list(merged)
 
 
-def errors_to_invalid(errors: list[dict[str, Any]], field: str) -> Invalid:
-    items = []
-    for err in errors:
-        loc = err.get("loc") or [field, err.get("index", 0)]
-        items.append({"loc": ["body", *loc], "msg": str(err.get("message", "invalid")),
-                      "type": str(err.get("type", "value_error"))})
-    return Invalid(items)
+def tag_problems(tags: object, loc: Sequence[str | int]) -> list[dict[str, Any]]:
+    """Why ``tags`` cannot be an order's tags (``[]``: they can), each problem at the tag.
+
+    At most ``TAGS_MAX`` strings of at most ``TAG_MAX_LENGTH`` characters. Checked before
+    any other work (and before the write transaction): a bound refuses what it can.
+
+    Examples
+    --------
+    >>> tag_problems(["ok", "x" * 201], ["body", "tags"])[0]["loc"]
+    ['body', 'tags', 1]
+    >>> tag_problems(None, ["body", "tags"])
+    []
+    """
+    if tags is None:
+        return []
+    if not isinstance(tags, list):
+        return [{"loc": list(loc), "msg": "tags must be an array of strings", "type": "list_type"}]
+    if len(tags) > TAGS_MAX:
+        return [{"loc": list(loc), "msg": f"{len(tags)} tags; at most {TAGS_MAX} are allowed",
+                 "type": "too_long"}]
+    problems = []
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, str):
+            problems.append({"loc": [*loc, i], "msg": "each tag must be a string",
+                             "type": "string_type"})
+        elif len(tag) > TAG_MAX_LENGTH:
+            problems.append({"loc": [*loc, i], "msg": f"tag is {len(tag)} characters long; at "
+                             f"most {TAG_MAX_LENGTH} are allowed", "type": "string_too_long"})
+    return problems
+
+
+def check_tags(tags: object, loc: Sequence[str | int] = ("body", "tags")) -> list[str]:
+    """``tags`` as a list when they may be an order's tags; else a 422 at the tag.
+
+    Examples
+    --------
+    >>> check_tags(["a", "b"])
+    ['a', 'b']
+    """
+    problems = tag_problems(tags, loc)
+    if problems:
+        raise problems_to_invalid(problems)
+    return list(tags) if isinstance(tags, list) else []
+
+
+def name_problems(name: object, loc: Sequence[str | int]) -> list[dict[str, Any]]:
+    """Why ``name`` cannot be an order's ``displayName`` (``[]``: it can).
+
+    Examples
+    --------
+    >>> name_problems("x" * 201, ["body", "displayName"])[0]["type"]
+    'string_too_long'
+    """
+    if name is None or (isinstance(name, str) and len(name) <= NAME_MAX_LENGTH):
+        return []
+    if not isinstance(name, str):
+        return [{"loc": list(loc), "msg": "displayName must be a string", "type": "string_type"}]
+    return [{"loc": list(loc), "msg": f"displayName is {len(name)} characters long; at most "
+             f"{NAME_MAX_LENGTH} are allowed", "type": "string_too_long"}]
+
+
+def check_placement_body(body: dict[str, Any]) -> list[str]:
+    """The top-level ``tags`` of a placement body once they and ``displayName`` pass
+    their bounds (422 at the offending member otherwise)."""
+    problems = [*name_problems(body.get("displayName"), ["body", "displayName"]),
+                *tag_problems(body.get("tags"), ["body", "tags"])]
+    if problems:
+        raise problems_to_invalid(problems)
+    tags = body.get("tags")
+    return list(tags) if isinstance(tags, list) else []
+
+
+def merged_tag_problems(top: list[str], own: object,
+                        loc: Sequence[str | int]) -> list[dict[str, Any]]:
+    """Problems of a group's own tags, and of the order's tags once merged with ``top``."""
+    problems = tag_problems(own, loc)
+    if not problems and isinstance(own, list):
+        count = len(merge_tags(top, own))
+        if count > TAGS_MAX:
+            problems.append({"loc": list(loc), "msg": f"with the placement's tags this order "
+                             f"would have {count} tags; at most {TAGS_MAX} are allowed",
+                             "type": "too_long"})
+    return problems
+
+
+def problems_to_invalid(problems: list[dict[str, Any]]) -> Invalid:
+    """One 422 with every problem (``loc`` already from ``"body"``), at most
+    ``VALIDATION_PROBLEMS_MAX``."""
+    return Invalid(problems[:VALIDATION_PROBLEMS_MAX])
 
 
 # --- tasking ----------------------------------------------------------------------------
@@ -112,3 +208,40 @@ def prepare_tasking_group(backend: Backend, group: dict[str, Any], index: int,
         group=group, index=index, credits=credits, sensor_id=sensor_id, sensor=sensor_doc,
         params=params, geometry=to_geojson(req.geometry),
         aoi_km2=sum(float(a.area_km2) for a in aois), check=check)
+
+
+# --- archive ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveFootprint:
+    """What an ARCHIVE order covers: its data product, geometry (GeoJSON) and area."""
+
+    product: str | None
+    geometry: dict[str, Any]
+    aoi_km2: float
+
+
+def archive_footprint(backend: Backend, lines: list[dict[str, Any]]) -> ArchiveFootprint:
+    """The union of each line's footprint (clipped to its AOI, if any), computed outside
+    the write transaction (shapely work over up to ``CAPTURE_LINES_MAX`` lines)."""
+    cat = backend.catalogue
+    parts = []
+    product = None
+    for line in lines:
+        feature = cat.capture(line.get("id"))
+        if feature is None:
+            continue
+        product = product or feature["properties"].get("dataProductId")
+        footprint = shape(feature["geometry"])
+        fc = line.get("featureCollection")
+        if isinstance(fc, dict) and fc.get("features"):
+            aoi = shapely.union_all([shape(f["geometry"]) for f in fc["features"]])
+            parts.append(polygonal(footprint.intersection(aoi)))
+        else:
+            parts.append(footprint)
+    geometry = polygonal(shapely.union_all(parts)) if parts else None
+    return ArchiveFootprint(
+        product=product, geometry=to_geojson(geometry),
+        aoi_km2=geodesic_area_km2(geometry) if geometry is not None else 0.0)
+

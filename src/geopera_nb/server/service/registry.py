@@ -30,6 +30,7 @@ Handler = Callable[[Call], Any]
 #: Domain work done before the write transaction (slow, needs no lock); its result is
 #: handed to the handler as ``call.extra["prepared"]``.
 PREPARE: dict[str, Handler] = {
+    "orders.archive.place": archive.prepare,
     "orders.tasking.place": tasking_orders.prepare,
     "orders.place": orders_place.prepare,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geopera_nb.contract.limits import PLACEMENT_GROUPS_MAX
 from geopera_nb.contract.timestamps import from_ms
 
 from ..domain.pricing import price_tasking
@@ -13,7 +14,15 @@ from ..state.auth import Principal
 from ..state.backend import Backend
 from . import lifecycle
 from .call import Call, domain_call
-from .placement import PreparedTasking, check_workspace, errors_to_invalid, prepare_tasking_group
+from .placement import (
+    PreparedTasking,
+    check_placement_body,
+    check_workspace,
+    merged_tag_problems,
+    name_problems,
+    prepare_tasking_group,
+    problems_to_invalid,
+)
 
 
 def estimate(call: Call) -> Any:
@@ -25,23 +34,36 @@ def estimate(call: Call) -> Any:
 def _prepare_groups(backend: Backend, principal: Principal, body: dict[str, Any],
                     now_ms: int) -> list[PreparedTasking]:
     check_workspace(backend, principal, body.get("workspaceId"))
+    tags = check_placement_body(body)
     groups = body["groups"]
     if not groups:
         raise Invalid.at(["body", "groups"], "groups must not be empty")
-    prepared: list[PreparedTasking] = []
-    errors: list[dict[str, Any]] = []
+    if len(groups) > PLACEMENT_GROUPS_MAX:
+        raise Invalid.at(["body", "groups"], f"{len(groups)} groups; at most "
+                         f"{PLACEMENT_GROUPS_MAX} are allowed", "too_long")
+    # the cheap bounds of every group first: no slow work for a body a bound refuses
+    problems = []
     for i, group in enumerate(groups):
         if not isinstance(group, dict):
-            errors.append({"index": i, "message": "each group must be an object",
-                           "loc": ["groups", i]})
-            continue
+            problems.append({"loc": ["body", "groups", i], "msg": "each group must be an object",
+                             "type": "dict_type"})
+        else:
+            problems.extend(name_problems(group.get("displayName"),
+                                          ["body", "groups", i, "displayName"]))
+            problems.extend(merged_tag_problems(tags, group.get("tags"),
+                                                ["body", "groups", i, "tags"]))
+    if problems:
+        raise problems_to_invalid(problems)
+    prepared: list[PreparedTasking] = []
+    for i, group in enumerate(groups):
         try:
             prepared.append(prepare_tasking_group(backend, group, i, now_ms))
         except DomainError as exc:
-            errors.append({"index": i, "message": exc.msg, "loc": list(exc.loc),
-                           "type": exc.type})
-    if errors:
-        raise errors_to_invalid(errors, "groups")
+            if exc.status != 422:
+                raise
+            problems.extend(dict(p, loc=["body", *p["loc"]]) for p in exc.detail())
+    if problems:
+        raise problems_to_invalid(problems)
     return prepared
 
 

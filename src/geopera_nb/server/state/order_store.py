@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from geopera_nb.contract.limits import FILTER_VALUES_MAX
+from geopera_nb.contract.limits import FILTER_MAX_LENGTH, FILTER_VALUES_MAX
 from geopera_nb.contract.timestamps import format_instant
 
 from ..problems import Invalid, Problem
@@ -96,13 +96,29 @@ def load_raw(db: Reader, org_id: str, order_id: str) -> bytes:
 
 
 def split_values(text: str | None, field: str = "filter") -> list[str]:
-    """``"a, b,,c"`` -> ``["a", "b", "c"]``; 422 past ``FILTER_VALUES_MAX`` values.
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``; 422 past ``FILTER_MAX_LENGTH`` characters
+    or ``FILTER_VALUES_MAX`` values.
 
     A filter never silently drops values (that would answer a different question), and
-    never reaches the database with more terms than it can plan.
+    never reaches the database with more terms than it can plan. Every comma-separated
+    filter of every list operation (orders, studies, quotations, the decisions inbox)
+    is read here.
+
+    Examples
+    --------
+    >>> split_values("a, b,,c")
+    ['a', 'b', 'c']
+    >>> try:
+    ...     split_values(",".join(["t"] * 101), "tags")
+    ... except Invalid as exc:
+    ...     print(exc.errors[0]["loc"], exc.errors[0]["msg"])
+    ['body', 'tags'] tags holds 101 values; at most 100 are allowed
     """
     if not text:
         return []
+    if len(text) > FILTER_MAX_LENGTH:
+        raise Invalid.at(["body", field], f"{field} is {len(text)} characters long; at most "
+                                          f"{FILTER_MAX_LENGTH} are allowed", "string_too_long")
     values = [v.strip() for v in text.split(",") if v.strip()]
     if len(values) > FILTER_VALUES_MAX:
         raise Invalid.at(["body", field], f"{field} holds {len(values)} values; at most "

@@ -1,10 +1,12 @@
-"""Per-org rate limits in fixed 60 s wall-clock windows (600 / 60 / 30 per minute).
+"""Rate limits in fixed 60 s wall-clock windows (:data:`~geopera_nb.contract.limits.RATE_LIMITS`).
 
-Every call counts against ``general``; the three placements also against
-``placement``; the other spending operations also against ``spend`` (except idempotent
-replays of a stored answer, which spend nothing). A call over any
-limit answers 429 with ``Retry-After`` (seconds to the end of the window) and does
-not count.
+Per org, every operation call counts against ``general``; the three placements also
+against ``placement``; the other spending operations also against ``spend`` (except
+idempotent replays of a stored answer, which spend nothing). Per client address, every
+call of the OIDC realm endpoints (token, device authorization, userinfo, logout, the
+device verification page) counts against ``oidc``: they are reached before any org is
+known, and each token answer stores a row. A call over any limit answers 429 with
+``Retry-After`` (seconds to the end of the window) and does not count.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ class RateLimiter:
     Parameters
     ----------
     limits
-        Overrides of :data:`DEFAULT_LIMITS` (``general``, ``placement``, ``spend``).
+        Overrides of :data:`DEFAULT_LIMITS` (``general``, ``placement``, ``spend``,
+        ``oidc``).
     clock
         Wall-clock source in seconds (injectable for tests).
     """
@@ -60,13 +63,19 @@ class RateLimiter:
         ``replay``: an idempotent replay of a stored answer spends nothing, so it counts
         against ``general`` only.
         """
+        self._take(org_id, self.buckets(operation_id, spends, replay))
+
+    def hit_client(self, address: str) -> None:
+        """Count one call of an OIDC endpoint from ``address`` (429 when ``oidc`` is full)."""
+        self._take("client:" + address, ("oidc",))
+
+    def _take(self, who: str, buckets: tuple[str, ...]) -> None:
         now = self._clock()
         window = int(now // WINDOW_S)
-        buckets = self.buckets(operation_id, spends, replay)
         with self._lock:
             current: list[tuple[str, int]] = []
             for bucket in buckets:
-                win, count = self._counts.get((org_id, bucket), (window, 0))
+                win, count = self._counts.get((who, bucket), (window, 0))
                 if win != window:
                     count = 0
                 if count >= self.limits[bucket]:
@@ -79,6 +88,6 @@ class RateLimiter:
                     )
                 current.append((bucket, count))
             for bucket, count in current:
-                self._counts[(org_id, bucket)] = (window, count + 1)
+                self._counts[(who, bucket)] = (window, count + 1)
             if len(self._counts) > 100_000:  # drop stale windows
                 self._counts = {k: v for k, v in self._counts.items() if v[0] == window}

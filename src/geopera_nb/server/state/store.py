@@ -39,7 +39,18 @@ CREATE TABLE IF NOT EXISTS api_keys (
   revoked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
   hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, expires_ms INTEGER NOT NULL,
-  used INTEGER NOT NULL DEFAULT 0);
+  used INTEGER NOT NULL DEFAULT 0, family TEXT, client_id TEXT);
+CREATE INDEX IF NOT EXISTS refresh_tokens_expiry ON refresh_tokens (expires_ms);
+CREATE TABLE IF NOT EXISTS token_families (
+  id TEXT PRIMARY KEY, key_id TEXT NOT NULL, client_id TEXT NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0, expires_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS token_families_expiry ON token_families (expires_ms);
+CREATE TABLE IF NOT EXISTS device_codes (
+  device_hash TEXT PRIMARY KEY, user_code TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL,
+  scope TEXT NOT NULL, challenge TEXT, created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL, interval_s INTEGER NOT NULL, last_poll_ms INTEGER,
+  status TEXT NOT NULL, key_id TEXT);
+CREATE INDEX IF NOT EXISTS device_codes_expiry ON device_codes (expires_ms);
 CREATE TABLE IF NOT EXISTS ledger (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL, order_id TEXT,
   kind TEXT NOT NULL, credits INTEGER NOT NULL, at_ms INTEGER NOT NULL);
@@ -73,6 +84,22 @@ CREATE TABLE IF NOT EXISTS idempotency (
   status INTEGER NOT NULL, media_type TEXT NOT NULL, body BLOB NOT NULL,
   created_ms INTEGER NOT NULL, PRIMARY KEY (org_id, op_id, key));
 """
+
+
+#: Columns added to tables of older databases (``CREATE TABLE IF NOT EXISTS`` keeps an
+#: existing table as it was): ``(table, column, declaration)``.
+ADDED_COLUMNS = (
+    ("refresh_tokens", "family", "TEXT"),
+    ("refresh_tokens", "client_id", "TEXT"),
+)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring an older database's tables up to :data:`SCHEMA` (new columns only)."""
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def dumps(value: Any) -> str:
@@ -164,6 +191,7 @@ class Store:
         self._conns_lock = threading.Lock()
         conn = self.conn()
         conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
 
     def conn(self) -> sqlite3.Connection:
         """The calling thread's connection (opened on first use)."""
