@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geopera_nb.contract import environment
 from geopera_nb.contract.states import coverage_available
 
 #: the workflow the main job runs when no notebook is named
@@ -59,9 +60,9 @@ class Account:
         On a sandbox the admin token goes along (``GEOPERA_SANDBOX_ADMIN_TOKEN``), so the
         notebook can move the sandbox clock where a real account would just wait.
         """
-        env = {"GEOPERA_API_URL": self.url, "GEOPERA_API_TOKEN": self.token}
+        env = {environment.API_URL: self.url, environment.API_TOKEN: self.token}
         if self.admin_token:
-            env["GEOPERA_SANDBOX_ADMIN_TOKEN"] = self.admin_token
+            env[environment.SANDBOX_ADMIN_TOKEN] = self.admin_token
         return env
 
 
@@ -130,8 +131,8 @@ def resolve_notebook(name: str | Path) -> Path:
 @contextmanager
 def connect_account(seed: int = 0, credits: int = DEMO_CREDITS) -> Iterator[Account]:
     """The account from the environment, or a fresh embedded sandbox with a demo org."""
-    url = os.environ.get("GEOPERA_API_URL")
-    token = os.environ.get("GEOPERA_API_TOKEN")
+    url = os.environ.get(environment.API_URL)
+    token = os.environ.get(environment.API_TOKEN)
     if url and token:
         from geopera_nb.client import Client
 
@@ -167,7 +168,7 @@ def execute_notebook(source: Path, out_dir: Path, env: dict[str, str], *,
 
     nb = nbformat.read(source, as_version=4)
     kernel_env = {k: v for k, v in os.environ.items()
-                  if k not in {"GEOPERA_API_KEY", "GEOPERA_BASE_URL", "GEOPERA_PROFILE"}}
+                  if k not in {environment.API_KEY, environment.BASE_URL, environment.PROFILE}}
     kernel_env.update(env)
     kernel_env.setdefault("MPLBACKEND", "Agg")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -234,7 +235,7 @@ def run_main_job(out_dir: Path, notebooks: Sequence[str | Path] = DEFAULT_NOTEBO
     with connect_account(seed=seed) as account:
         where = f"the embedded sandbox (seed {seed})" if account.sandbox else account.url
         summary = Summary(account=where, notebooks=sources, outputs=[])
-        env = {**account.env(), "GEOPERA_NB_OUT": str(out_dir)}
+        env = {**account.env(), environment.NB_OUT: str(out_dir)}
         for source in sources:
             say(f"running {source.name} on {where} ...")
             ipynb_path, html_path = execute_notebook(

@@ -74,6 +74,7 @@ NOT_BOUNDS = {
     "server/service/lifecycle.py": {"_MAX_STEPS"},  # an internal safety net
     "server/domain/sensors.py": {"LTDN_HOURS"},  # an orbit parameter
     "frames/_source.py": {"DEFAULT_CONCURRENCY"},  # threads, not a server bound
+    "widgets/_coverage_view.py": {"_MAX_NAMES"},  # how many names a sentence lists
 }
 BOUND_NAME = re.compile(r"(MAX|MIN|DEFAULT|LIMIT|TTL|WINDOW|DAYS|HOURS|SIZE|LENGTH|_MS$|_S$)")
 
@@ -135,6 +136,13 @@ def test_stream_trailers_are_judged_only_by_the_client_reader() -> None:
               if name not in homes for node in ast.walk(tree)
               if isinstance(node, ast.FunctionDef) and "trailer" in node.name]
     assert not found, "use geopera_nb.client.streams.check_trailer: " + ", ".join(found)
+
+
+def test_environment_variables_are_named_only_in_contract_environment() -> None:
+    found = [f"{name}:{node.lineno}: {node.value}" for name, tree in _modules()
+             if name != "contract/environment.py" for node in _strings(tree)
+             if re.fullmatch(r"GEOPERA_[A-Z_]+", node.value)]
+    assert not found, "use geopera_nb.contract.environment:\n" + "\n".join(found)
 
 
 def test_no_exception_shadows_a_builtin() -> None:

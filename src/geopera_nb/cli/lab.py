@@ -27,9 +27,10 @@ from typing import Self
 import click
 import httpx
 
+from geopera_nb.contract import environment
+
 #: environment variables that point ``gn.connect()`` at an account
-API_ENV_VARS = ("GEOPERA_API_URL", "GEOPERA_API_TOKEN", "GEOPERA_API_KEY", "GEOPERA_BASE_URL",
-                "GEOPERA_PROFILE", "GEOPERA_SANDBOX_ADMIN_TOKEN")
+API_ENV_VARS = environment.ACCOUNT_VARIABLES
 
 #: JupyterLab options that keep it quiet and offline (no news, no update checks)
 QUIET_LAB_ARGS = (
@@ -86,9 +87,9 @@ def api_env(url: str, api_key: str, admin_token: str | None = None) -> dict[str,
     ``admin_token`` (a sandbox's) goes in ``GEOPERA_SANDBOX_ADMIN_TOKEN``, so notebooks can
     move the sandbox clock where a real account would just wait.
     """
-    env = {"GEOPERA_API_URL": url, "GEOPERA_API_TOKEN": api_key}
+    env = {environment.API_URL: url, environment.API_TOKEN: api_key}
     if admin_token:
-        env["GEOPERA_SANDBOX_ADMIN_TOKEN"] = admin_token
+        env[environment.SANDBOX_ADMIN_TOKEN] = admin_token
     return env
 
 
@@ -186,7 +187,7 @@ def command(notebooks_dir: Path | None, port: int, sandbox_port: int, seed: int,
     with sandbox_module.spawn(data_dir=data_dir, seed=seed, port=sandbox_port) as sandbox:
         org = sandbox.create_org(name="Lab", credits=org_credits)
         env = api_env(sandbox.url, org.api_key, sandbox.admin_token)
-        env["GEOPERA_NB_OUT"] = str(Path("out").resolve())
+        env[environment.NB_OUT] = str(Path("out").resolve())
         click.echo(f"sandbox: {sandbox.url} (data and log in {data_dir})")
         with JupyterLabProcess.start(root, env=env, port=port, open_browser=browser,
                                      log_path=data_dir / "jupyterlab.log") as lab:

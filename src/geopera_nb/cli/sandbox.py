@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from geopera_nb.contract import environment
 from geopera_nb.contract.limits import RATE_LIMITS, REQUEST_BODY_MAX_BYTES
 from geopera_nb.server.config import DEFAULT_START
 
@@ -29,7 +30,7 @@ def command() -> None:
               help="Directory of sandbox.db (state persists across restarts).")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the catalogue and the ids (new databases only).")
-@click.option("--admin-token", default=None, envvar="GEOPERA_SANDBOX_ADMIN_TOKEN",
+@click.option("--admin-token", default=None, envvar=environment.SANDBOX_ADMIN_TOKEN,
               help="Admin API token (default: $GEOPERA_SANDBOX_ADMIN_TOKEN or generated "
                    "into DIR/admin-token).", show_envvar=True)
 @click.option("--clock-start", default=DEFAULT_START, show_default=True,
@@ -98,11 +99,11 @@ def _admin_handle(url: str, data_dir: Path, admin_token: str | None) -> object:
 
 
 _URL = click.option("--url", default="http://127.0.0.1:8765", show_default=True,
-                    envvar="GEOPERA_API_URL", help="The running sandbox.")
+                    envvar=environment.API_URL, help="The running sandbox.")
 _DATA = click.option("--data", "data_dir", default=".sandbox-data", show_default=True,
                      type=click.Path(file_okay=False, path_type=Path),
                      help="The sandbox's data directory (for DIR/admin-token).")
-_TOKEN = click.option("--admin-token", default=None, envvar="GEOPERA_SANDBOX_ADMIN_TOKEN",
+_TOKEN = click.option("--admin-token", default=None, envvar=environment.SANDBOX_ADMIN_TOKEN,
                       help="Admin API token.", show_envvar=True)
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ..contract import environment
 from ..errors import CredentialsError, RequestValidationError
 from .secret import Secret
 
@@ -67,11 +68,11 @@ OIDC_CLIENT_ID = "geopera"
 REFRESH_LEEWAY_SECONDS = 30.0
 DEFAULT_PROFILE = "default"
 
-ENV_API_URL = "GEOPERA_API_URL"
-ENV_BASE_URL = "GEOPERA_BASE_URL"
-ENV_API_TOKEN = "GEOPERA_API_TOKEN"
-ENV_API_KEY = "GEOPERA_API_KEY"
-ENV_PROFILE = "GEOPERA_PROFILE"
+ENV_API_URL = environment.API_URL
+ENV_BASE_URL = environment.BASE_URL
+ENV_API_TOKEN = environment.API_TOKEN
+ENV_API_KEY = environment.API_KEY
+ENV_PROFILE = environment.PROFILE
 
 Kind = Literal["api_key", "bearer", "oauth"]
 

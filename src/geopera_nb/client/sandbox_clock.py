@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ..contract import environment
 from ..contract.limits import (
     CLOCK_ADVANCE_MAX_HOURS,
     ERROR_BODY_MAX_BYTES,
@@ -65,7 +66,7 @@ __all__ = ["ENV_SANDBOX_ADMIN_TOKEN", "SandboxClock", "aprobe_sandbox", "probe_s
 
 #: The variable that names a sandbox's admin token (the same one the sandbox server
 #: reads: ``geopera_nb.server.config.ADMIN_TOKEN_ENV``; the client cannot import it).
-ENV_SANDBOX_ADMIN_TOKEN = "GEOPERA_SANDBOX_ADMIN_TOKEN"
+ENV_SANDBOX_ADMIN_TOKEN = environment.SANDBOX_ADMIN_TOKEN
 _PING = "/sandbox/ping"
 _PING_MAX_BYTES = len(b'{"ok": true}') * 4  # the answer is 11 bytes
 

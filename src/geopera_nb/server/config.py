@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from geopera_nb.contract.environment import SANDBOX_ADMIN_TOKEN
 from geopera_nb.contract.limits import (
     REQUEST_BODY_MAX_BYTES,
     SIGNED_URL_TTL_MAX_S,
@@ -17,7 +18,7 @@ from geopera_nb.contract.timestamps import format_instant
 
 from .domain.seeding import SANDBOX_EPOCH
 
-ADMIN_TOKEN_ENV = "GEOPERA_SANDBOX_ADMIN_TOKEN"
+ADMIN_TOKEN_ENV = SANDBOX_ADMIN_TOKEN
 DB_NAME = "sandbox.db"
 ADMIN_TOKEN_FILE = "admin-token"
 #: Where a new database's sandbox clock starts. The sandbox never reads the wall clock for

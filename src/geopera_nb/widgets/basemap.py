@@ -26,6 +26,7 @@ from typing import Any
 
 import ipyleaflet as L
 
+from ..contract import environment
 from ..data import world_outline
 from ._graticule import Graticule
 
@@ -82,7 +83,7 @@ def network_available(timeout: float = 0.5, host: str = OSM_HOST) -> bool:
     False
     >>> del os.environ["GEOPERA_NB_ONLINE"]
     """
-    forced = os.environ.get("GEOPERA_NB_ONLINE")
+    forced = os.environ.get(environment.NB_ONLINE)
     if forced is not None:
         return forced.strip().lower() in {"1", "true", "yes", "on"}
     if os.environ.get("CI"):

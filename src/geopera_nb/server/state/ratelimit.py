@@ -16,13 +16,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from geopera_nb.contract.limits import RATE_LIMITS, RATE_WINDOW_S
+from geopera_nb.contract.limits import PLACEMENT_OPERATIONS, RATE_LIMITS, RATE_WINDOW_S
 
 from ..problems import Problem
 
 WINDOW_S = RATE_WINDOW_S
 DEFAULT_LIMITS: dict[str, int] = dict(RATE_LIMITS)
-PLACEMENT_OPS = frozenset({"orders.place", "orders.archive.place", "orders.tasking.place"})
 
 
 class RateLimiter:
@@ -51,7 +50,7 @@ class RateLimiter:
         """The buckets a call of ``operation_id`` counts against (a replay: general only)."""
         if replay:
             return ("general",)
-        if operation_id in PLACEMENT_OPS:
+        if operation_id in PLACEMENT_OPERATIONS:
             return ("general", "placement")
         if spends:
             return ("general", "spend")
