@@ -20,7 +20,9 @@ from .e2e_orders import drive_to_partial_coverage, pick_sensor, place_tasking, w
 
 pytestmark = pytest.mark.e2e
 
-COVERAGE_LAYERS = tuple(LAYER_COLORS)  # Requested, Covered, Remainder, Captures
+#: the layers a tasking order draws (the archive layer stays empty here)
+COVERAGE_LAYERS = ("Requested", "Covered", "Remainder", "Captures")
+TASKING_COLORS = {name: LAYER_COLORS[name] for name in COVERAGE_LAYERS}
 
 
 def test_planner_prices_a_drawn_polygon(lab_page: LabPage, artifacts: Path) -> None:
@@ -176,10 +178,13 @@ def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
     widget = page.locator(".gn-coverage").first
     widget.wait_for()
     map_ = lab_page.leaflet_map(".gn-coverage-map")
+    captured = f"{captures:,} delivered capture" + ("" if captures == 1 else "s")
     page.wait_for_function(
-        """([n]) => document.querySelector('.gn-coverage-summary').textContent
-                      .includes(`1 order(s), ${n} delivered capture(s)`)""",
-        arg=[captures], timeout=60_000)
+        """([text]) => {
+             const s = document.querySelector('.gn-coverage-summary');
+             return s !== null && s.textContent.includes('1 order (1 tasking, 0 archive)')
+                    && s.textContent.includes(text); }""",
+        arg=[captured], timeout=60_000)
 
     # the layers control and the legend name the four layers, the legend in their colours
     overlays = map_.locator(".leaflet-control-layers-overlays").inner_text()
@@ -190,7 +195,7 @@ def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
     for name in COVERAGE_LAYERS:
         assert name in legend_text
     legend_html = legend.inner_html().lower().replace(" ", "")
-    for color in LAYER_COLORS.values():
+    for color in TASKING_COLORS.values():
         rgb = "rgb({},{},{})".format(*(int(color[i:i + 2], 16) for i in (1, 3, 5)))
         assert color in legend_html or rgb in legend_html, (
             f"{color} missing from the legend: {legend_html!r}")
@@ -202,7 +207,7 @@ def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
         "paths => paths.map(p => ({stroke: p.getAttribute('stroke'),"
         " fill: p.getAttribute('fill'), d: p.getAttribute('d') || ''}))")
     strokes = {p["stroke"] for p in paths}
-    assert set(LAYER_COLORS.values()) <= strokes, strokes  # all four layers are drawn
+    assert set(TASKING_COLORS.values()) <= strokes, strokes  # all four layers are drawn
     remainder = [p for p in paths if p["stroke"] == LAYER_COLORS["Remainder"]]
     assert remainder and all(p["fill"] == LAYER_COLORS["Remainder"] for p in remainder), remainder
     assert any(p["d"].strip() not in ("", "M0 0") for p in remainder), remainder
@@ -216,7 +221,7 @@ def test_coverage_map_shows_its_layers(lab_page: LabPage, api_client: Any,
     assert 0.0 < float(shown.group(1)) < 100.0, groups_text
     assert abs(float(shown.group(1)) - 100 * coverage["coveredFraction"]) < 0.2, (
         groups_text, coverage)
-    assert order_id in groups_text
+    assert order["displayName"] in groups_text and order_id not in groups_text  # names, not ids
 
     lab_page.screenshot("shown")
     lab_page.tall_viewport()

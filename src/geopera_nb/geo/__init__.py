@@ -19,52 +19,16 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import lazy_loader
 
-#: name -> module of this package that defines it (imported on first use: the client only
-#: needs :mod:`.input`, and must not pay for numpy, shapely and pyproj at import)
-_WHERE = {
-    "geodesic_area_km2": "area", "geodesic_areas_km2": "area",
-    "geojson_bbox": "geojson", "polygonal": "geojson", "to_geojson": "geojson",
-    "AOILike": "input", "AOIWarning": "input", "SupportsGeoInterface": "input",
-    "to_feature_collection": "input", "to_geometry": "input",
-    "AOI": "validation", "GeometryProblem": "validation", "GeometryRejected": "validation",
-    "parse_feature": "validation", "parse_feature_collection": "validation",
-    "parse_geometry": "validation", "split_antimeridian": "validation",
-    "validate_geometry": "validation",
-}
-
-__all__ = [
-    "AOI",
-    "AOILike",
-    "AOIWarning",
-    "GeometryProblem",
-    "GeometryRejected",
-    "SupportsGeoInterface",
-    "geodesic_area_km2",
-    "geodesic_areas_km2",
-    "geojson_bbox",
-    "parse_feature",
-    "parse_feature_collection",
-    "parse_geometry",
-    "polygonal",
-    "split_antimeridian",
-    "to_feature_collection",
-    "to_geojson",
-    "to_geometry",
-    "validate_geometry",
-]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'geopera_nb.geo' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+# Imported on first use: the client only needs :mod:`.input`, and must not pay for numpy,
+# shapely and pyproj at import.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "area": ["geodesic_area_km2", "geodesic_areas_km2"],
+    "geojson": ["geojson_bbox", "polygonal", "to_geojson"],
+    "input": ["AOILike", "AOIWarning", "SupportsGeoInterface", "to_feature_collection",
+              "to_geometry"],
+    "validation": ["AOI", "GeometryProblem", "GeometryRejected", "parse_feature",
+                   "parse_feature_collection", "parse_geometry", "split_antimeridian",
+                   "validate_geometry"],
+})

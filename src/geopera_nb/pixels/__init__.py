@@ -21,8 +21,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+import lazy_loader
 
 from geopera_nb.pixels import verb as _verb  # noqa: F401  (registers frame.gn.load)
 from geopera_nb.pixels.errors import (
@@ -36,9 +37,11 @@ from geopera_nb.pixels.errors import (
     UnknownBandsError,
 )
 
-#: name -> module of this package that defines it (imported on first use)
-_WHERE = {"load": "loader", "load_items": "loader", "gdal_options": "loader",
-          "select_items": "items", "OfflineWarning": "items", "load_frame": "verb"}
+_lazy_getattr, _lazy_dir, _lazy_all = lazy_loader.attach(__name__, submod_attrs={
+    "loader": ["load", "load_items", "gdal_options"],
+    "items": ["select_items", "OfflineWarning"],
+    "verb": ["load_frame"],
+})
 
 __all__ = [
     "GridError",
@@ -59,12 +62,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'geopera_nb.pixels' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"geopera_nb.pixels.{module}"), name)
-    globals()[name] = value
-    return value
+    """odc-stac, xarray and dask are imported with :mod:`.loader`, on first use."""
+    return _lazy_getattr(name)
 
 
 def __dir__() -> list[str]:

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 import orjson
+import shapely
 from PIL import Image
-from rasterio.features import geometry_mask
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
@@ -187,6 +187,19 @@ def _shrink(a: np.ndarray, factor: int) -> np.ndarray:
     return out
 
 
+def _inside(footprint: Any, grid: CaptureGrid) -> np.ndarray:
+    """Which pixels have their centre in the footprint (what ``geometry_mask`` answers).
+
+    shapely's vectorised point-in-polygon rather than ``rasterio.features``: GDAL's
+    rasterizer, run from the server's render threads, sometimes warned that its scratch
+    dataset had no geotransform (a spurious ``NotGeoreferencedWarning`` on stderr).
+    """
+    rows, cols = grid.shape
+    x, y = Affine(*grid.transform) * np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
+    shapely.prepare(footprint)
+    return np.asarray(shapely.contains_xy(footprint, x, y), dtype=bool)
+
+
 def _thumbnail(scene: Scene, specs: Sequence[BandSpec]) -> bytes:
     names = [s.name for s in specs]
     h, w = scene.inside.shape
@@ -258,8 +271,7 @@ def render_capture(seed: int, delivery: Delivery, sensor: Mapping[str, Any]) -> 
     grid = grid_of(delivery, sensor)
     specs = band_specs(sensor)
     footprint = project_footprint(delivery.footprint, grid.epsg)
-    inside = geometry_mask([footprint], out_shape=grid.shape, transform=Affine(*grid.transform),
-                           invert=True)
+    inside = _inside(footprint, grid)
     scene = synthesize(seed, delivery.capture_id, grid, [s.name for s in specs], inside,
                        delivery.cloud_cover)
     fractions = scene.fractions()
