@@ -15,14 +15,18 @@ Section 2 (pixels):
 
 - download throughput: :func:`geopera_nb.download_assets` (concurrent, Range-resumable,
   sha256-verified, ``.part`` + rename, local STAC catalogue) against a raw ``httpx``
-  stream of the same bytes into files, same concurrency (target >= 0.9x);
+  stream of the same bytes into files, same concurrency, same destination filesystem
+  (``--downloads DIR``, default the run's temporary folder), target >= 0.9x: best of
+  ``--pairs`` paired runs (default 21) after a warm-up of each, fresh folders removed
+  outside the clock, the order alternating; printed with the medians, the median of the
+  paired ratios, the load average and what creating one file costs on that filesystem;
 - ``gn.load`` of the downloaded local catalogue against ``odc.stac.load`` called
   directly on the same local Items with the same bands and grouping (target <= 1.2x);
   and, for information, the same pair over HTTP from the signed hrefs.
 
 Method: wall clock (``time.perf_counter``), best of ``--repeat`` alternating runs, after
-one warm-up of each (the sandbox renders each file once, GDAL opens its caches). Prints
-the figures and the ratios; asserts nothing.
+one warm-up of each (the sandbox renders each file once, GDAL opens its caches); the
+downloads as above. Prints the figures and the ratios; asserts nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import gc
 import os
 import shutil
 import statistics
@@ -219,31 +224,86 @@ def ours_download(scenario: Scenario, dest: Path) -> Any:
                               concurrency=CONCURRENCY, progress=False)
 
 
-def download_throughput(scenario: Scenario, repeat: int) -> dict[str, float]:
-    """MB/s of both: best of ``repeat`` alternating runs (fresh destination each), and
-    the median of the paired ratios (steadier on a shared machine)."""
-    root = scenario.workdir / "downloads"
+def _paired(raw: Callable[[Path], Any], ours: Callable[[Path], Any], root: Path,
+            pairs: int, keep: bool = True) -> tuple[list[float], list[float]]:
+    """Seconds of ``pairs`` paired runs of both, after one warm-up of each.
 
-    def fresh(name: str) -> Path:
-        path = root / name
-        shutil.rmtree(path, ignore_errors=True)
-        return path
+    Fair to both: each run writes into a new, empty folder under ``root`` (the same
+    filesystem for both); the order alternates (raw first, then ours first) so neither
+    always runs on the caches or the CPU the other just left; garbage is collected before
+    each clock starts. With ``keep`` the folders stay until the end (no file is deleted
+    between runs: on this machine's ext4, mounted ``discard``, a deletion makes the next
+    file creations slower for a while, and ours creates three files per file where raw
+    creates one); without it each is removed before the next run, outside the clock.
+    """
+    runs = iter(range(10**9))
 
-    raw_httpx_download(scenario, fresh("warm"))  # the sandbox renders/caches each file
+    def timed(fn: Callable[[Path], Any], name: str) -> float:
+        path = root / f"{name}-{next(runs)}"
+        gc.collect()
+        t0 = time.perf_counter()
+        fn(path)
+        seconds = time.perf_counter() - t0
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+        return seconds
+
+    timed(raw, "raw"), timed(ours, "ours")  # warm-up: imports, connections, server caches
     raw_times, ours_times = [], []
-    for _ in range(repeat):
-        raw_times.append(best(lambda: raw_httpx_download(scenario, fresh("raw")), 1))
-        ours_times.append(best(lambda: ours_download(scenario, fresh("ours")), 1))
+    for i in range(pairs):
+        if i % 2:
+            ours_times.append(timed(ours, "ours"))
+            raw_times.append(timed(raw, "raw"))
+        else:
+            raw_times.append(timed(raw, "raw"))
+            ours_times.append(timed(ours, "ours"))
+    for path in root.glob("*-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    return raw_times, ours_times
+
+
+def _ratios(mb: float, raw_times: list[float], ours_times: list[float]) -> dict[str, float]:
     raw_t, ours_t = min(raw_times), min(ours_times)
-    mb = scenario.total_bytes / 1e6
     return {"MB": mb, "raw_s": raw_t, "ours_s": ours_t, "raw_MBps": mb / raw_t,
             "ours_MBps": mb / ours_t, "ratio": raw_t / ours_t,
+            "raw_median_s": statistics.median(raw_times),
+            "ours_median_s": statistics.median(ours_times),
             "median_ratio": statistics.median(r / o for r, o in
-                                              zip(raw_times, ours_times, strict=True))}
+                                              zip(raw_times, ours_times, strict=True)),
+            "pairs": float(len(raw_times))}
 
 
-def big_files_throughput(workdir: Path, files: int = 20, mb_each: int = 25,
-                         repeat: int = 3) -> dict[str, float]:
+def file_creation_us(root: Path, n: int = 200) -> float:
+    """Median microseconds to create (and close) one empty file under ``root``.
+
+    Printed beside the download figures: ``download_assets`` creates three inodes per
+    file where the raw stream creates one (the Item's folder, its ``.part`` and its
+    Item JSON, the layout and the atomic writes ask for that), so a filesystem where
+    creating a file is slow (seen here: 10-30 us most of the time, 200-600 us at others,
+    in the same folder) moves the ratio by itself.
+    """
+    probe = root / "create-probe"
+    shutil.rmtree(probe, ignore_errors=True)
+    probe.mkdir(parents=True)
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        os.close(os.open(probe / f"{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        times.append(time.perf_counter() - t0)
+    shutil.rmtree(probe, ignore_errors=True)
+    return statistics.median(times) * 1e6
+
+
+def download_throughput(scenario: Scenario, pairs: int, root: Path) -> dict[str, float]:
+    """MB/s of both, into folders under ``root``: best of ``pairs`` paired runs, the
+    medians, and the median of the paired ratios (steadier on a shared machine)."""
+    raw_times, ours_times = _paired(lambda d: raw_httpx_download(scenario, d),
+                                    lambda d: ours_download(scenario, d), root, pairs)
+    return _ratios(scenario.total_bytes / 1e6, raw_times, ours_times)
+
+
+def big_files_throughput(workdir: Path, root: Path, files: int = 20, mb_each: int = 25,
+                         pairs: int = 3) -> dict[str, float]:
     """The same pair on larger files (a loopback server of in-memory bytes): where the
     bytes, not the per-call setup, set the time. For information."""
     import hashlib
@@ -275,21 +335,15 @@ def big_files_throughput(workdir: Path, files: int = 20, mb_each: int = 25,
                           "visual_href": [f"{url}/big-{i}/visual.tif" for i in range(files)],
                           "visual_checksum": checksum, "visual_size": len(blob)})
     fake = Scenario(None, None, [], frame, workdir)
-    raw_times, ours_times = [], []
     try:
-        for _ in range(repeat):
-            shutil.rmtree(workdir / "big", ignore_errors=True)
-            raw_times.append(best(lambda: raw_httpx_download(fake, workdir / "big" / "raw"), 1))
-            ours_times.append(best(lambda: gn.download_assets(
-                frame, workdir / "big" / "ours", assets=["visual"], concurrency=CONCURRENCY,
-                progress=False), 1))
+        raw_times, ours_times = _paired(
+            lambda d: raw_httpx_download(fake, d),
+            lambda d: gn.download_assets(frame, d, assets=["visual"], concurrency=CONCURRENCY,
+                                         progress=False), root, pairs, keep=False)
     finally:
         httpd.shutdown()
         httpd.server_close()
-        shutil.rmtree(workdir / "big", ignore_errors=True)
-    total = files * len(blob) / 1e6
-    return {"MB": total, "raw_MBps": total / min(raw_times),
-            "ours_MBps": total / min(ours_times), "ratio": min(raw_times) / min(ours_times)}
+    return _ratios(files * len(blob) / 1e6, raw_times, ours_times)
 
 
 def load_time(scenario: Scenario, repeat: int) -> dict[str, float]:
@@ -348,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--captures", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=21,
+                        help="paired download runs (each well under a second)")
+    parser.add_argument("--downloads", type=Path, default=None,
+                        help="folder both downloads write under (default: the run's "
+                             "temporary folder)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="geopera-pixels-bench-"))
     cwd = os.getcwd()
@@ -371,15 +430,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  render_capture per capture: {cpu_ms:.0f} ms CPU, {wall_ms:.0f} ms wall "
                   f"({cpu_ms / 100:.2f}x the 100 ms target)")
         print("\nSection 2: pixels")
-        d = download_throughput(scenario, args.repeat)
-        print(f"  download {d['MB']:.1f} MB: download_assets {d['ours_s']:.3f} s "
-              f"({d['ours_MBps']:.0f} MB/s) vs raw httpx {d['raw_s']:.3f} s "
-              f"({d['raw_MBps']:.0f} MB/s): throughput ratio {d['ratio']:.2f}x best-of, "
-              f"{d['median_ratio']:.2f}x median of pairs (target >= 0.9x)")
-        big = big_files_throughput(workdir)
-        print(f"  download {big['MB']:.0f} MB (20 files of 25 MiB, loopback): download_assets "
-              f"{big['ours_MBps']:.0f} MB/s vs raw httpx {big['raw_MBps']:.0f} MB/s: "
-              f"{big['ratio']:.2f}x")
+        root = Path(tempfile.mkdtemp(prefix="downloads-", dir=args.downloads or workdir))
+        try:
+            load, create = os.getloadavg()[0], file_creation_us(root)
+            d = download_throughput(scenario, args.pairs, root)
+            print(f"  download {d['MB']:.1f} MB into {root.parent} (load average {load:.1f}, "
+                  f"creating a file there {create:.0f} us): download_assets "
+                  f"{d['ours_s']:.3f} s ({d['ours_MBps']:.0f} MB/s) vs raw httpx "
+                  f"{d['raw_s']:.3f} s ({d['raw_MBps']:.0f} MB/s): throughput ratio "
+                  f"{d['ratio']:.2f}x best-of {d['pairs']:.0f} pairs, medians "
+                  f"{d['ours_median_s']:.3f} vs {d['raw_median_s']:.3f} s, "
+                  f"{d['median_ratio']:.2f}x median of pairs (target >= 0.9x)")
+            big = big_files_throughput(workdir, root)
+            print(f"  download {big['MB']:.0f} MB (20 files of 25 MiB, loopback): "
+                  f"download_assets {big['ours_MBps']:.0f} MB/s vs raw httpx "
+                  f"{big['raw_MBps']:.0f} MB/s: {big['ratio']:.2f}x best-of, "
+                  f"{big['median_ratio']:.2f}x median of pairs "
+                  f"(load average {os.getloadavg()[0]:.1f})")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
         lt = load_time(scenario, args.repeat)
         for name in ("local", "http"):
             target = " (target <= 1.2x)" if name == "local" else ""

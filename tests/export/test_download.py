@@ -3,9 +3,13 @@ servers (the local catalogue it writes is tested in tests/pixels/)."""
 
 from __future__ import annotations
 
+import doctest
 import hashlib
 import http.server
+import os
+import stat
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +19,16 @@ import pandas as pd
 import pytest
 from frames_scenario import Scenario
 
+import geopera_nb.export.download as download_module
 import geopera_nb.frames as F
 from geopera_nb.contract import limits
 from geopera_nb.errors import GeoperaError
-from geopera_nb.export import DownloadError, DownloadTooLargeError, download_assets
+from geopera_nb.export import (
+    DownloadError,
+    DownloadTooLargeError,
+    download_assets,
+    read_local_catalog,
+)
 from geopera_nb.export.download import file_sha256, parse_checksum
 
 
@@ -36,6 +46,9 @@ class FileServer:
     sent: dict[str, int] = field(default_factory=dict)
     #: paths whose Content-Length header announces this many bytes (a lie or a giant)
     announce: dict[str, int] = field(default_factory=dict)
+    #: paths answered only once this file exists (or after 10 s), and whether it did
+    wait_for: dict[str, Path] = field(default_factory=dict)
+    waited: dict[str, bool] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -50,6 +63,11 @@ def server() -> Iterator[FileServer]:
             path = self.path.split("?", 1)[0]
             rng = self.headers.get("Range")
             state.requests.append((path, rng))
+            if path in state.wait_for:
+                deadline = time.monotonic() + 10
+                while not state.wait_for[path].exists() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                state.waited[path] = state.wait_for[path].exists()
             if path in state.endless:
                 self._endless(path)
                 return
@@ -374,3 +392,103 @@ def test_threads_retries_and_bounds_are_bounded(server: FileServer, tmp_path: Pa
     with pytest.raises(ValueError, match=message):
         download_assets(_frame(server, n=1), tmp_path, progress=False, **kwargs)
     assert server.requests == []
+
+
+# --- the report, the catalogue as the files settle, and what the fast paths keep -----------
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(download_module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_the_report_has_typed_columns(server: FileServer, tmp_path: Path) -> None:
+    report = download_assets(_frame(server, n=2), tmp_path, assets=("visual",), progress=False)
+    assert {c: str(t) for c, t in report.dtypes.items()} == {
+        "item_id": "string", "asset": "string", "path": "string", "status": "string",
+        "bytes": "Int64", "error": "string"}
+    assert report["error"].isna().all() and report["bytes"].tolist() == [300_000, 300_001]
+    empty = download_assets(_frame(server, n=1), tmp_path / "none", assets=("nothing",),
+                            progress=False)
+    assert len(empty) == 0 and str(empty["bytes"].dtype) == "Int64"
+    assert "catalog" not in empty.attrs
+
+
+def _stac_items(server: FileServer, n: int) -> list[dict[str, Any]]:
+    frame = _frame(server, n=n)
+    return [{"type": "Feature", "stac_version": "1.0.0", "id": row.id, "geometry": None,
+             "links": [], "properties": {"datetime": f"2026-12-0{i + 1}T00:00:00.000Z"},
+             "assets": {"visual": {"href": row.visual_href, "file:checksum": row.visual_checksum,
+                                   "file:size": row.visual_size}}}
+            for i, row in enumerate(frame.itertuples())]
+
+
+def test_an_items_json_is_written_while_the_other_files_download(server: FileServer,
+                                                                  tmp_path: Path) -> None:
+    items = _stac_items(server, 2)
+    # item1's file is answered only once item0's Item JSON is on disk
+    server.wait_for["/a/item1/visual.tif"] = tmp_path / "item0" / "item0.json"
+    report = download_assets(items, tmp_path, assets=["visual"], concurrency=2, progress=False)
+    assert set(report["status"]) == {"downloaded"}
+    assert server.waited == {"/a/item1/visual.tif": True}
+    assert sorted(i.id for i in read_local_catalog(tmp_path)) == ["item0", "item1"]
+
+
+def test_a_generator_of_items_is_catalogued_too(server: FileServer, tmp_path: Path) -> None:
+    items = _stac_items(server, 2)
+    report = download_assets((i for i in items), tmp_path, assets=["visual"], progress=False)
+    assert set(report["status"]) == {"downloaded"}
+    assert sorted(i.id for i in read_local_catalog(tmp_path)) == ["item0", "item1"]
+
+
+def test_catalogue_files_are_whole_plain_files(server: FileServer, tmp_path: Path) -> None:
+    download_assets(_stac_items(server, 2), tmp_path, assets=["visual"], progress=False)
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("collection.json", "item0/item0.json", "item1/item1.json"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode == 0o666 & ~umask, (name, oct(mode))  # not mkstemp's 0600
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_earlier_items_are_kept_without_being_rewritten(server: FileServer,
+                                                        tmp_path: Path) -> None:
+    items = _stac_items(server, 3)
+    download_assets(items[:2], tmp_path, assets=["visual"], progress=False)
+    kept, changed = tmp_path / "item0" / "item0.json", tmp_path / "item1" / "item1.json"
+    before = kept.stat().st_ino, kept.stat().st_mtime_ns
+    (tmp_path / "item1" / "visual.tif").unlink()  # item1 has no file left: it drops out
+    download_assets(items[2:], tmp_path, assets=["visual"], progress=False)
+    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == before
+    assert changed.exists()  # left alone, only unlinked from the collection
+    assert sorted(i.id for i in read_local_catalog(tmp_path)) == ["item0", "item2"]
+
+
+def test_a_body_shorter_than_its_file_size_fails(server: FileServer, tmp_path: Path) -> None:
+    server.files["/a/short/visual.tif"] = b"s" * 4000
+    frame = pd.DataFrame([{"id": "short", "visual_href": f"{server.url}/a/short/visual.tif",
+                           "visual_size": 5000}])
+    with pytest.raises(DownloadError, match=r"short/visual: size mismatch \(expected 5000 "
+                                            r"bytes, got 4000\)"):
+        download_assets(frame, tmp_path, assets=["visual"], progress=False)
+    assert _files(tmp_path) == []
+
+
+def test_a_linked_item_folder_pointing_outside_dest_is_refused(tmp_path: Path) -> None:
+    from geopera_nb.export.download import plan
+
+    outside, dest = tmp_path / "outside", tmp_path / "imagery"
+    outside.mkdir()
+    dest.mkdir()
+    (dest / "cap-1").symlink_to(outside, target_is_directory=True)
+    (dest / "cap-2").mkdir()
+    (dest / "cap-2" / "visual.tif").symlink_to(outside / "x.tif")
+    (dest / "cap-3").symlink_to(dest / "cap-2", target_is_directory=True)  # inside: fine
+    frame = pd.DataFrame({"id": ["cap-1"], "visual_href": ["http://x/a/visual.tif"]})
+    with pytest.raises(ValueError, match="refusing to write outside"):
+        plan(frame, dest, ["visual"])
+    with pytest.raises(ValueError, match="refusing to write outside"):
+        plan(frame.assign(id=["cap-2"]), dest, ["visual"])
+    (dest / "cap-2" / "visual.tif").unlink()
+    (task,) = plan(frame.assign(id=["cap-3"]), dest, ["visual"])
+    assert task.path == dest / "cap-3" / "visual.tif"

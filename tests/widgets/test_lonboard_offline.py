@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from geopera_nb.vendor import VENDORED
@@ -27,6 +29,45 @@ def test_a_lonboard_asking_for_another_wasm_is_refused(monkeypatch: pytest.Monke
     offline.offline_esm.cache_clear()
     try:
         with pytest.raises(offline.OfflineBundleError, match="parquet-wasm"):
+            offline.offline_esm()
+    finally:
+        offline.offline_esm.cache_clear()
+
+
+def test_the_earcut_worker_lonboard_runs_is_the_faster_build() -> None:
+    # lonboard's pool runs the worker text inside its own bundle: that copy is patched
+    original = offline.lonboard_esm_path().read_text(encoding="utf-8")
+    assert offline._EARCUT_NODE in original
+    esm = offline.offline_esm()
+    assert offline._EARCUT_NODE not in esm
+    assert offline._EARCUT_NODE_FAST in esm
+    assert offline._EARCUT_NODE_FAST in offline.earcut_worker()
+
+
+def test_the_wasm_is_decoded_without_a_call_per_byte() -> None:
+    esm = offline.offline_esm()
+    assert "Uint8Array.from(atob(" not in esm
+    assert "Uint8Array.fromBase64" in esm and "__gnBase64(__gnParquetWasmGz)" in esm
+
+
+def test_blob_workers_are_not_wrapped_in_a_second_blob() -> None:
+    # a blob importing a blob fails on a page opened from a file (origin "null"); the
+    # browser test is tests/e2e/test_e2e_offline_layers.py
+    esm = offline.offline_esm()
+    assert offline._BLOB_WRAP not in esm
+    assert esm.count(offline._BLOB_WRAP_FIXED) == 1
+
+
+def test_a_lonboard_without_the_worker_wrapper_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    original = offline.lonboard_esm_path().read_text(encoding="utf-8")
+    moved = tmp_path / "index.js"
+    moved.write_text(original.replace(offline._BLOB_WRAP, "typeof i==\"string\"&&isAbs(i)&&("),
+                     encoding="utf-8")
+    monkeypatch.setattr(offline, "lonboard_esm_path", lambda: moved)
+    offline.offline_esm.cache_clear()
+    try:
+        with pytest.raises(offline.OfflineBundleError, match="worker-URL wrapper"):
             offline.offline_esm()
     finally:
         offline.offline_esm.cache_clear()

@@ -19,7 +19,9 @@ file beside it:
 
 Beside the files, ``<dest>/collection.json`` is a self-contained STAC Collection of the
 downloaded Items with relative hrefs (see :mod:`geopera_nb.export.local_catalog`), so
-pystac, odc-stac, QGIS or ``gn.load`` open the delivery offline.
+pystac, odc-stac, QGIS or ``gn.load`` open the delivery offline. Each Item's JSON is
+written as soon as its last file is settled, while the other files download; the
+Collection once at the end.
 
 A :class:`pandas.DataFrame` report (``item_id, asset, path, status, bytes, error``)
 is returned (``report.attrs["catalog"]`` is the catalogue's path); if any file failed,
@@ -36,7 +38,7 @@ import os
 import ssl
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
@@ -50,7 +52,7 @@ from tqdm.auto import tqdm
 
 from geopera_nb.contract import limits
 from geopera_nb.errors import GeoperaError
-from geopera_nb.export.local_catalog import write_local_catalog
+from geopera_nb.export.local_catalog import CatalogWriter
 from geopera_nb.frames.accessor import verb
 
 SHA256_MULTIHASH = "1220"
@@ -201,7 +203,7 @@ def plan(frame_or_items: Any, dest: str | os.PathLike[str], assets: Sequence[str
                 item_id=item_id,
                 asset=key,
                 href=str(href),
-                path=_inside(resolved_root,
+                path=_inside(root, resolved_root,
                              root / _item_dir(item_id) / _file_name(str(href), key)),
                 checksum=str(checksum) if _present(checksum) else None,
                 size=int(cast(Any, size)) if _present(size) else None,
@@ -209,11 +211,18 @@ def plan(frame_or_items: Any, dest: str | os.PathLike[str], assets: Sequence[str
     return tasks
 
 
-def _inside(root: Path, path: Path) -> Path:
-    """``path``, after checking it resolves inside ``root`` (already resolved; defence in
-    depth)."""
-    if not path.resolve().is_relative_to(root):
-        raise ValueError(f"refusing to write outside {root}: {path}")
+def _inside(root: Path, resolved_root: Path, path: Path) -> Path:
+    """``path`` (``<root>/<folder>/<name>``), after checking it resolves inside
+    ``resolved_root`` (defence in depth).
+
+    Both components passed :func:`_safe_component`, so the path can only leave ``root``
+    through a symbolic link at one of them: those two are checked (one ``lstat`` each)
+    and the whole path is resolved only then, or if the path is not that shape after all
+    (``resolve`` walks every component of the path: one system call each).
+    """
+    if (path.parent.parent != root or os.path.islink(path.parent) or os.path.islink(path)) \
+            and not path.resolve().is_relative_to(resolved_root):
+        raise ValueError(f"refusing to write outside {resolved_root}: {path}")
     return path
 
 
@@ -226,11 +235,13 @@ class _Downloader:
         self.retries = retries
         self.max_bytes = max_bytes
         self.lock = threading.Lock()
+        self.counting = not getattr(bar, "disable", False)
         self.too_large: set[tuple[str, str]] = set()
 
     def _advance(self, n: int) -> None:
-        with self.lock:
-            self.bar.update(n)
+        if self.counting:  # no lock taken per chunk when there is no bar to move
+            with self.lock:
+                self.bar.update(n)
 
     def run(self, task: Task) -> dict[str, Any]:
         row: dict[str, Any] = {"item_id": task.item_id, "asset": task.asset,
@@ -273,7 +284,7 @@ class _Downloader:
         if expected is not None and digest != expected:
             part.unlink(missing_ok=True)
             raise _Failed(f"checksum mismatch (expected sha256 {expected}, got {digest})")
-        if task.size is not None and part.stat().st_size != task.size:
+        if task.size is not None and written != task.size:  # ``written``: the .part's size
             part.unlink(missing_ok=True)
             raise _Failed(f"size mismatch (expected {task.size} bytes, got {written})")
         os.replace(part, task.path)
@@ -296,7 +307,10 @@ class _Downloader:
         """Fill ``part`` with the whole file; (its size, whether earlier bytes were kept,
         its sha256). New bytes are hashed as they arrive; kept ones are read once."""
         limit, _ = self._bound(task)
-        have = part.stat().st_size if part.exists() else 0
+        try:
+            have = part.stat().st_size
+        except FileNotFoundError:
+            have = 0
         if have > limit:
             part.unlink()
             have = 0
@@ -354,39 +368,57 @@ def _content_length(response: httpx.Response) -> int | None:
         return None
 
 
-def _items(frame_or_items: Any, frame: pd.DataFrame, wanted: set[str]) -> list[dict[str, Any]]:
-    """The STAC Items (dicts) behind the input whose id is in ``wanted``, for the local
-    catalogue. Rows that cannot make an Item (no ``stac_item`` and no datetime, e.g. a
-    hand-made frame) are left out."""
-    if isinstance(frame_or_items, pd.DataFrame):
-        rows = frame[frame["id"].astype(str).isin(wanted)] if "id" in frame else frame.iloc[:0]
-        out = []
-        raw = rows["stac_item"] if "stac_item" in rows else pd.Series([None] * len(rows))
-        for i, text in enumerate(raw):
-            if isinstance(text, str) and text.strip():
-                out.append(orjson.loads(text))
-                continue
-            from geopera_nb.frames.assets import to_stac
+class _ItemSource:
+    """The STAC Item (a dict) behind the input for an item id, for the local catalogue:
+    made when first asked (as the item's files settle, while others download), the last
+    one that can be made when an id is given twice. Rows that cannot make an Item (no
+    ``stac_item`` and no datetime, e.g. a hand-made frame) give ``None``."""
 
-            try:
-                out.extend(item.to_dict(transform_hrefs=False)
-                           for item in to_stac(rows.iloc[i:i + 1]).items)
-            except (pystac.STACError, ValueError, TypeError, KeyError, AttributeError):
-                continue
-        return out
-    if isinstance(frame_or_items, pystac.ItemCollection):
-        features: Iterable[Any] = frame_or_items.items
-    elif isinstance(frame_or_items, Mapping):
-        features = frame_or_items.get("features", [])
-    else:
-        features = frame_or_items
-    out = []
-    for feature in features:
+    def __init__(self, frame_or_items: Any, frame: pd.DataFrame) -> None:
+        self.frame: pd.DataFrame | None = None
+        self.where: dict[str, list[Any]] = {}
+        if isinstance(frame_or_items, pd.DataFrame):
+            self.frame = frame
+            ids = frame["id"].tolist() if "id" in frame.columns else []
+            texts = (frame["stac_item"].tolist() if "stac_item" in frame.columns
+                     else [None] * len(ids))
+            for row, (item_id, text) in enumerate(zip(ids, texts, strict=True)):
+                self.where.setdefault(str(item_id), []).append((row, text))
+            return
+        if isinstance(frame_or_items, pystac.ItemCollection):
+            features: Iterable[Any] = frame_or_items.items
+        elif isinstance(frame_or_items, Mapping):
+            features = frame_or_items.get("features", [])
+        else:
+            features = frame_or_items
+        for feature in features:
+            item_id = feature.id if isinstance(feature, pystac.Item) else feature.get("id")
+            self.where.setdefault(str(item_id), []).append(feature)
+
+    def get(self, item_id: str) -> dict[str, Any] | None:
+        for candidate in reversed(self.where.get(item_id, [])):
+            item = self._row(*candidate) if self.frame is not None else self._feature(candidate)
+            if item is not None:
+                return item
+        return None
+
+    def _row(self, row: int, text: Any) -> dict[str, Any] | None:
+        if isinstance(text, str) and text.strip():
+            return cast(dict[str, Any], orjson.loads(text))
+        from geopera_nb.frames.assets import to_stac
+
+        assert self.frame is not None
+        try:
+            made = to_stac(self.frame.iloc[row:row + 1]).items
+        except (pystac.STACError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+        return made[-1].to_dict(transform_hrefs=False) if made else None
+
+    @staticmethod
+    def _feature(feature: Any) -> dict[str, Any] | None:
         item = feature.to_dict(transform_hrefs=False) if isinstance(feature, pystac.Item) \
             else dict(feature)
-        if str(item.get("id")) in wanted and (item.get("properties") or {}).get("datetime"):
-            out.append(item)
-    return out
+        return item if (item.get("properties") or {}).get("datetime") else None
 
 
 _DONE = ("downloaded", "resumed", "skipped")
@@ -467,6 +499,8 @@ def download_assets(
     >>> report.status.value_counts()  # doctest: +SKIP
     """
     dest = limits.IMAGERY_DIR_DEFAULT if dest is None else dest
+    if not isinstance(frame_or_items, (pd.DataFrame, pystac.ItemCollection, Mapping)):
+        frame_or_items = list(frame_or_items)  # read twice (frame, catalogue): a generator too
     frame = _frame(frame_or_items)
     keys = list(assets) if assets is not None else [
         str(c)[: -len("_href")] for c in frame.columns if str(c).endswith("_href")]
@@ -480,6 +514,17 @@ def download_assets(
         raise ValueError(f"retries must be 0 to {limits.DOWNLOAD_RETRIES_MAX}, not {retries!r}")
     tasks = plan(frame, dest, keys)
     total = sum(t.size or 0 for t in tasks)
+    writer = CatalogWriter(dest, _ItemSource(frame_or_items, frame).get,
+                           (t.item_id for t in tasks)) if catalog else None
+    rows: list[dict[str, Any]] = [{}] * len(tasks)
+
+    def settle(i: int, row: dict[str, Any]) -> None:
+        rows[i] = row
+        if writer is not None:  # the Item's JSON, once its last file is settled
+            task = tasks[i]
+            writer.settled(task.item_id, task.asset,
+                           task.path if row["status"] in _DONE else None)
+
     http = http_client or httpx.Client(follow_redirects=True, timeout=timeout,
                                        verify=_tls_context(),
                                        limits=httpx.Limits(max_connections=max(concurrency, 1)))
@@ -488,22 +533,25 @@ def download_assets(
                   desc="Downloading assets", disable=not progress) as bar:
             worker = _Downloader(http, bar, overwrite, retries, bound)
             if concurrency <= 1 or len(tasks) <= 1:
-                rows = [worker.run(t) for t in tasks]
+                for i, task in enumerate(tasks):
+                    settle(i, worker.run(task))
             else:
                 with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                    rows = list(pool.map(worker.run, tasks))
+                    futures: dict[Future[dict[str, Any]], int] = {
+                        pool.submit(worker.run, task): i for i, task in enumerate(tasks)}
+                    for future in as_completed(futures):  # this thread writes the catalogue
+                        settle(futures[future], future.result())
     finally:
         if http_client is None:
             http.close()
-    report = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
-    report = report.astype({"item_id": "string", "asset": "string", "path": "string",
-                            "status": "string", "bytes": "Int64", "error": "string"})
-    if catalog:
-        done = {(t.item_id, t.asset): t.path for t, row in zip(tasks, rows, strict=True)
-                if row["status"] in _DONE}
-        items = _items(frame_or_items, frame, {item_id for item_id, _ in done}) if done else []
-        if items:
-            report.attrs["catalog"] = str(write_local_catalog(dest, items, done))
-    if (report["status"] == "failed").any():
+    # one frame from typed columns (an ``astype`` per column after the fact costs 5x more)
+    columns = {name: [row[name] for row in rows] for name in REPORT_COLUMNS}
+    report = pd.DataFrame({name: pd.array(values, dtype="Int64") if name == "bytes"
+                           else pd.array(values, dtype="string")
+                           for name, values in columns.items()})
+    path = writer.close() if writer is not None else None
+    if path is not None:
+        report.attrs["catalog"] = str(path)
+    if any(row["status"] == "failed" for row in rows):
         raise (DownloadTooLargeError if worker.too_large else DownloadError)(report)
     return report

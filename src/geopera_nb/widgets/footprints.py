@@ -119,8 +119,14 @@ def lonboard_layer(frame: gpd.GeoDataFrame, style: Mapping[str, Any], *,
     for 1,000 outlines in software WebGL, 50-160 ms for the same polygons filled). A
     Leaflet style with outlines only (``fillOpacity`` 0) is drawn with a light fill
     (:data:`OUTLINE_FILL_OPACITY`), so overlaps read as density, never as a solid block.
-    Only polygonal rows are kept (a lonboard layer holds one geometry type); not
-    pickable by default (a pick is a GPU read-back on every hover).
+    Only polygonal rows are kept (a lonboard layer holds one geometry type).
+
+    Not pickable by default: deck.gl picks on every pointer move over a pickable layer
+    (lonboard always listens to hover), drawing the layer again into a picking buffer
+    and reading pixels back, a GPU sync that stalls the page (``docs/benchmarks.md``).
+    ``props`` are sent only with ``pickable=True``, the only way lonboard shows them
+    (tooltip, side panel); otherwise they would cost the kernel and the page for
+    nothing (+1.2 s of kernel time for one text column of 100,000 rows).
     """
     import lonboard
 
@@ -128,7 +134,7 @@ def lonboard_layer(frame: gpd.GeoDataFrame, style: Mapping[str, Any], *,
     keep = (~(shapely.is_missing(values) | shapely.is_empty(values))
             & np.isin(shapely.get_type_id(values), (3, 6)))  # Polygon, MultiPolygon
     polygons = frame[keep]
-    columns = [p for p in props if p in polygons.columns]
+    columns = [p for p in props if p in polygons.columns] if pickable else []
     data = gpd.GeoDataFrame(polygons[columns].astype("string"), geometry=polygons.geometry.values,
                             crs=frame.crs or "EPSG:4326")
     fill_opacity = float(style.get("fillOpacity", 0.2)) or OUTLINE_FILL_OPACITY
