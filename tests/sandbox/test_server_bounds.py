@@ -23,8 +23,11 @@ from sandbox_support import Api, fc, feature, problem_ok, tasking_group
 
 from geopera_nb.contract.limits import (
     CAPTURE_LINES_MAX,
+    CATALOG_COLLECTIONS_MAX,
+    CATALOG_IDS_MAX,
     FILTER_MAX_LENGTH,
     FILTER_VALUES_MAX,
+    ID_MAX_LENGTH,
     KEY_LIFETIME_MAX_HOURS,
     NAME_MAX_LENGTH,
     PLACEMENT_GROUPS_MAX,
@@ -219,6 +222,24 @@ def test_every_filter_path_is_bounded(op_id: str, field: str, api: Api) -> None:
     r = api.op(op_id, {field: too_long})
     assert _locs(r) == [["body", field]]
     assert len(r.content) < 4_000  # the value is not echoed back in full
+
+
+@pytest.mark.parametrize(("field", "most"), [("ids", CATALOG_IDS_MAX),
+                                             ("collections", CATALOG_COLLECTIONS_MAX)])
+def test_catalog_search_lists_are_bounded(field: str, most: int, api: Api) -> None:
+    capture = _capture(api)
+    wanted = capture["id"] if field == "ids" else capture["collection"]
+    at_bound = [wanted] + [f"v{i}" for i in range(most - 1)]
+    r = api.op("catalog.search", {"host_name": "geopera", field: at_bound})
+    assert r.status_code == 200, r.text[:300]
+    assert capture["id"] in [f["id"] for f in r.json()["features"]]
+    r = api.op("catalog.search", {"host_name": "geopera", field: [*at_bound, "one more"]})
+    assert _locs(r) == [["body", field]]
+    assert f"at most {most:,}" in r.json()["detail"][0]["msg"]
+    r = api.op("catalog.search", {"host_name": "geopera",
+                                  field: [wanted, "x" * (ID_MAX_LENGTH + 1)]})
+    assert _locs(r) == [["body", field, 1]]
+    assert len(r.content) < 4_000
 
 
 # --- item 3: admin key lifetimes ----------------------------------------------------------

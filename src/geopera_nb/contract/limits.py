@@ -32,6 +32,10 @@ CATALOG_LIMIT_DEFAULT = 100
 CATALOG_LIMIT_MAX = 500
 #: Longest ``catalog.search`` ``next`` token.
 CATALOG_TOKEN_MAX_LENGTH = 200
+#: Most ``ids`` and most ``collections`` one ``catalog.search`` may name (each no longer
+#: than ``ID_MAX_LENGTH``); more answer 422 at the list.
+CATALOG_IDS_MAX = 1_000
+CATALOG_COLLECTIONS_MAX = 100
 
 # --- filters, ids, tags, names -----------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geopera_nb.contract import limits
 from geopera_nb.contract.timestamps import parse_instant, to_ms
 from geopera_nb.geo import GeometryRejected, parse_geometry
 
@@ -45,7 +46,7 @@ def _encode_token(offset: int, fhash: str) -> str:
 
 def _decode_token(token: object, fhash: str) -> int:
     bad = DomainError(422, ("next",), "invalid next token", "value_error.token")
-    if not isinstance(token, str) or len(token) > 200:
+    if not isinstance(token, str) or len(token) > limits.CATALOG_TOKEN_MAX_LENGTH:
         raise bad
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
@@ -60,12 +61,18 @@ def _decode_token(token: object, fhash: str) -> int:
     return int(offset)
 
 
-def _str_list(body: dict[str, Any], key: str) -> list[str] | None:
+def _str_list(body: dict[str, Any], key: str, most: int) -> list[str] | None:
     v = body.get(key)
     if v is None:
         return None
     if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
         raise DomainError(422, (key,), f"{key} must be an array of strings")
+    if len(v) > most:
+        raise DomainError(422, (key,), f"{key} may name at most {most:,} values, not {len(v):,}")
+    for i, s in enumerate(v):
+        if len(s) > limits.ID_MAX_LENGTH:
+            raise DomainError(422, (key, i),
+                              f"longer than {limits.ID_MAX_LENGTH} characters ({len(s):,})")
     return v
 
 
@@ -141,7 +148,8 @@ def search_captures(
         The catalogue.
     body
         ``host_name`` (must be ``"geopera"``), ``collections``, ``ids``, ``bbox``,
-        ``intersects``, ``datetime``, ``query``, ``limit`` (1-500, default 100), ``next``.
+        ``intersects``, ``datetime``, ``query``, ``limit`` (1 to ``CATALOG_LIMIT_MAX``, default
+        ``CATALOG_LIMIT_DEFAULT``), ``next``.
     now
         The sandbox clock (captures after it are not offered).
 
@@ -164,16 +172,18 @@ def search_captures(
     if body.get("host_name") != HOST_NAME:
         raise DomainError(404, ("host_name",), f"unknown host {body.get('host_name')!r}")
     c = cat.captures
-    limit = body.get("limit", 100)
+    limit = body.get("limit")
     if limit is None:
-        limit = 100
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
-        raise DomainError(422, ("limit",), "limit must be an integer from 1 to 500")
+        limit = limits.CATALOG_LIMIT_DEFAULT
+    if isinstance(limit, bool) or not isinstance(limit, int) \
+            or not 1 <= limit <= limits.CATALOG_LIMIT_MAX:
+        raise DomainError(422, ("limit",),
+                          f"limit must be an integer from 1 to {limits.CATALOG_LIMIT_MAX}")
     mask = c.datetime_ms <= to_ms(now)
-    if (names := _str_list(body, "collections")) is not None:
+    if (names := _str_list(body, "collections", limits.CATALOG_COLLECTIONS_MAX)) is not None:
         wanted = [i for i, n in enumerate(cat.collection_names) if n in names]
         mask &= np.isin(c.collection, wanted)
-    if (ids := _str_list(body, "ids")) is not None:
+    if (ids := _str_list(body, "ids", limits.CATALOG_IDS_MAX)) is not None:
         wanted_rows = [c.index_by_id[i] for i in ids if i in c.index_by_id]
         by_id = np.zeros(c.size, dtype=bool)
         by_id[wanted_rows] = True
