@@ -103,8 +103,8 @@ class Summary:
             lines.append(f"ledger:   {self.ledger.get('balance', 0):,} of "
                          f"{self.ledger.get('granted', 0):,} credits left")
         fraction = self.covered_km2 / self.requested_km2 if self.requested_km2 else 0.0
-        lines.append(f"coverage: {self.covered_km2:,.2f} km2 covered of "
-                     f"{self.requested_km2:,.2f} km2 requested ({fraction:.0%})")
+        lines.append(f"coverage: {self.covered_km2:,.2f} km² covered of "
+                     f"{self.requested_km2:,.2f} km² requested ({fraction:.0%})")
         lines += [f"wrote:    {path}" for path in self.outputs]
         return "\n".join(lines)
 
