@@ -191,6 +191,17 @@ class _Base:
         return BodyReader(response, limit=self.caps.error_body_bytes, operation=op.id,
                           allow_cut=True), False
 
+    def _outcome(self, op: Operation, response: httpx.Response, reader: BodyReader,
+                 ok: bool) -> _Outcome:
+        """``(response, body, cut)`` of a fully read answer; a problem document sent with
+        a 2xx status raises (the one place both transports decide it)."""
+        if ok:
+            return response, reader.body(), False
+        if 200 <= response.status_code < 300:
+            raise problem_on_success(response, op.id, reader.body(), reader.cut,
+                                     self.caps.error_text_chars)
+        return response, reader.body(), reader.cut
+
 
 _Outcome = tuple[httpx.Response, bytearray | None, bool]
 
@@ -286,12 +297,7 @@ class SyncTransport(_Base):
                 handed_on = True
                 return response, None, False
             reader.read(response, _expiry_check(deadline))
-            if ok:
-                return response, reader.body(), False
-            if 200 <= response.status_code < 300:
-                raise problem_on_success(response, op.id, reader.body(), reader.cut,
-                                         self.caps.error_text_chars)
-            return response, reader.body(), reader.cut
+            return self._outcome(op, response, reader, ok)
         finally:
             if not handed_on:
                 response.close()
@@ -449,12 +455,7 @@ class AsyncTransport(_Base):
                 handed_on = True
                 return response, None, False
             await reader.aread(response, _expiry_check(deadline))
-            if ok:
-                return response, reader.body(), False
-            if 200 <= response.status_code < 300:
-                raise problem_on_success(response, op.id, reader.body(), reader.cut,
-                                         self.caps.error_text_chars)
-            return response, reader.body(), reader.cut
+            return self._outcome(op, response, reader, ok)
         finally:
             if not handed_on:
                 await response.aclose()

@@ -15,9 +15,10 @@ daylight (sun >= 10 deg) for optical sensors.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -142,6 +143,40 @@ def _strip(sat: Satrec, start: datetime, t0: float, t1: float, half_km: float) -
         return to_geojson(shapely.make_valid(shapely.Polygon(coords[0])))
 
 
+
+def _predictable_orbit(sensor: Mapping[str, Any], aois: Sequence[Any], start: datetime,
+                       end: datetime) -> Mapping[str, Any] | None:
+    """The sensor's orbit when passes can be predicted for ``aois`` over the window
+    (an automatic sensor with an orbit, some AOI, a non-empty window), else ``None``.
+
+    Raises
+    ------
+    DomainError
+        422 at ``params.end`` when the window is longer than ``PASS_PREDICTION_MAX_DAYS``.
+    """
+    orbit = sensor.get("orbit")
+    if sensor.get("feasibility") != "auto" or not orbit or not aois or end <= start:
+        return None
+    if end - start > timedelta(days=PASS_PREDICTION_MAX_DAYS):
+        raise DomainError(
+            422, ("params", "end"), f"the window may last at most {PASS_PREDICTION_MAX_DAYS} days"
+        )
+    return cast(Mapping[str, Any], orbit)
+
+
+def _pass_limits(sensor: Mapping[str, Any], max_off_nadir: float | None,
+                 min_sun_elevation_deg: float | None) -> tuple[float, float]:
+    """(off-nadir limit, minimum sun elevation) of a pass: the sensor's own off-nadir
+    limit or a lower one asked for; daylight of 10 degrees for optical sensors, none for
+    SAR, unless one is asked for."""
+    limit = float(sensor["maxOffNadirDeg"])
+    if max_off_nadir is not None:
+        limit = min(limit, float(max_off_nadir))
+    if min_sun_elevation_deg is None:
+        optical = not (set(sensor.get("bands", [])) & _SAR_BANDS)
+        min_sun_elevation_deg = 10.0 if optical else -90.0
+    return limit, float(min_sun_elevation_deg)
+
 def opportunities(
     sensor: dict[str, Any],
     aois: list[AOI],
@@ -161,7 +196,7 @@ def opportunities(
     aois
         The AOIs; ``properties.featureIndex`` of a pass is ``AOI.index``.
     start, end
-        The window (at most 31 days).
+        The window (at most ``PASS_PREDICTION_MAX_DAYS``).
     max_off_nadir
         The request's limit (the sensor's ``maxOffNadirDeg`` caps it).
     step_s
@@ -180,7 +215,7 @@ def opportunities(
     Raises
     ------
     DomainError
-        422 when the window is longer than 31 days.
+        422 when the window is longer than ``PASS_PREDICTION_MAX_DAYS``.
 
     Examples
     --------
@@ -195,19 +230,10 @@ def opportunities(
     >>> len(passes) > 0, all(p["properties"]["offNadirDeg"] <= 30 for p in passes)
     (True, True)
     """
-    orbit = sensor.get("orbit")
-    if sensor.get("feasibility") != "auto" or not orbit or not aois or end <= start:
+    orbit = _predictable_orbit(sensor, aois, start, end)
+    if orbit is None:
         return []
-    if end - start > timedelta(days=PASS_PREDICTION_MAX_DAYS):
-        raise DomainError(
-            422, ("params", "end"), f"the window may last at most {PASS_PREDICTION_MAX_DAYS} days"
-        )
-    limit = float(sensor["maxOffNadirDeg"])
-    if max_off_nadir is not None:
-        limit = min(limit, float(max_off_nadir))
-    if min_sun_elevation_deg is None:
-        optical = not (set(sensor.get("bands", [])) & _SAR_BANDS)
-        min_sun_elevation_deg = 10.0 if optical else -90.0
+    limit, min_sun_elevation_deg = _pass_limits(sensor, max_off_nadir, min_sun_elevation_deg)
     names = [s["name"] for s in orbit["satellites"]]
     sats = [Satrec.twoline2rv(*s["tle"]) for s in orbit["satellites"]]
     span = (end - start).total_seconds()
@@ -496,7 +522,7 @@ def count_passes(
     Raises
     ------
     DomainError
-        422 when the window is longer than 31 days.
+        422 when the window is longer than ``PASS_PREDICTION_MAX_DAYS``.
 
     Examples
     --------
@@ -511,21 +537,12 @@ def count_passes(
     >>> count_passes(kite, aois, cat.now, end) == {0: len(opportunities(kite, aois, cat.now, end))}
     True
     """
-    orbit = sensor.get("orbit")
-    if sensor.get("feasibility") != "auto" or not orbit or not aois or end <= start:
+    orbit = _predictable_orbit(sensor, aois, start, end)
+    if orbit is None:
         return {}
-    if end - start > timedelta(days=PASS_PREDICTION_MAX_DAYS):
-        raise DomainError(
-            422, ("params", "end"), f"the window may last at most {PASS_PREDICTION_MAX_DAYS} days"
-        )
     if coarse_step_s <= 0 or coarse_step_s % _GRID_S:
         raise ValueError("coarse_step_s must be a positive multiple of 30 s")
-    limit = float(sensor["maxOffNadirDeg"])
-    if max_off_nadir is not None:
-        limit = min(limit, float(max_off_nadir))
-    if min_sun_elevation_deg is None:
-        optical = not (set(sensor.get("bands", [])) & _SAR_BANDS)
-        min_sun_elevation_deg = 10.0 if optical else -90.0
+    limit, min_sun_elevation_deg = _pass_limits(sensor, max_off_nadir, min_sun_elevation_deg)
     min_sun = float(min_sun_elevation_deg)
     tles = tuple((str(s["tle"][0]), str(s["tle"][1])) for s in orbit["satellites"])
     sats = [Satrec.twoline2rv(*tle) for tle in tles]
