@@ -103,6 +103,39 @@ def test_bounds_and_defaults_are_numbers_only_in_contract_limits() -> None:
     assert not found, "bounds live in geopera_nb.contract.limits:\n" + "\n".join(found)
 
 
+#: Literal numbers in comparisons that equal a bound's value but are another idea:
+#: (module, value) -> why.
+NOT_A_BOUND_LITERAL = {
+    ("export/download.py", 200): "file-name bytes most filesystems allow",
+    ("export/download.py", 20): "failures listed in an error message",
+    ("export/download.py", 64): "hex digits of a sha256",
+    ("frames/_assets_fast.py", 64): "a batch size of the fast path",
+    ("frames/_geometry.py", 64): "when vectorising pays",
+    ("geo/input.py", 40): "characters of WKT quoted in a message",
+    ("server/domain/grid.py", 64.0): "UTM zone 32V's latitudes",
+    ("server/domain/grid.py", 72.0): "UTM zones 31X-37X's latitudes",
+}
+
+
+def test_bound_values_are_not_typed_as_literals() -> None:
+    """A comparison with a literal equal to a bound of ``contract.limits`` is a copy of the
+    bound that will not follow it (``catalog.search`` once checked ``limit <= 500``)."""
+    values = {v for k, v in vars(limits).items() if k.isupper() and isinstance(v, int | float)
+              and not isinstance(v, bool) and v >= 20}
+    found = []
+    for name, tree in _modules():
+        if name == "contract/limits.py":
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Compare) or "status" in ast.unparse(node):
+                continue  # HTTP status classes (200 <= status < 300) are no bounds
+            for side in (node.left, *node.comparators):
+                if (isinstance(side, ast.Constant) and _numeric(side) and side.value in values
+                        and (name, side.value) not in NOT_A_BOUND_LITERAL):
+                    found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, "compare with the name in geopera_nb.contract.limits:\n" + "\n".join(found)
+
+
 def _calls(tree: ast.Module, names: set[str]) -> list[int]:
     lines = []
     for node in ast.walk(tree):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ..contract import OPERATIONS_BY_ID, Operation
-from ..contract.limits import RATE_LIMITS
+from ..contract.limits import IDEMPOTENCY_KEY_MAX_LENGTH, RATE_LIMITS
 from ..errors import RequestValidationError
 from .auth import Auth, auth_for
 from .bodies import prepare_body
@@ -152,9 +152,9 @@ class ClientBase:
     def _key_for(op: Operation, idempotency_key: str | None) -> str | None:
         if op.spends:
             if idempotency_key is not None and (
-                    not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 255
+                    not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH
                     or any(not 0x21 <= ord(c) <= 0x7E for c in idempotency_key)):
-                # the header's rule (Geopera's and the sandbox's): 1-255 visible ASCII
+                # the header's rule (Geopera's and the sandbox's): 1 to the maximum, visible ASCII
                 raise RequestValidationError(
                     "idempotency_key must be 1-255 visible ASCII characters (a UUID is best)",
                     fields=["idempotency_key"], operation=op.id)

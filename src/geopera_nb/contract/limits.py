@@ -57,6 +57,10 @@ NAME_MAX_LENGTH = 200
 
 #: Most positions one AOI feature may have (all rings of all its polygons).
 VERTICES_MAX = 10_000
+#: Largest coordinate magnitude read as a number at all; beyond it the position is
+#: refused as "a huge number" before the longitude/latitude range check (a float that
+#: parses but is no coordinate, e.g. ``1e308``).
+COORDINATE_MAGNITUDE_MAX = 1e6
 #: Smallest AOI area accepted (1 m2): slivers are rejected as non-areal.
 AREA_MIN_KM2 = 1e-6
 #: Most problems reported per feature (a hostile body must not produce megabytes of errors).

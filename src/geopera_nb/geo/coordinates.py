@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from geopera_nb.contract.limits import GEOMETRY_PROBLEMS_MAX
+from geopera_nb.contract.limits import COORDINATE_MAGNITUDE_MAX, GEOMETRY_PROBLEMS_MAX
 
 __all__ = ["GeometryProblem", "GeometryRejected", "Loc", "ProblemCollector", "check_ring",
            "count_positions"]
@@ -79,7 +79,7 @@ def _number(v: object) -> float | str:
         return "coordinate is a huge number"
     if not math.isfinite(f):
         return "coordinate is not a finite number"
-    if abs(f) > 1e6:
+    if abs(f) > COORDINATE_MAGNITUDE_MAX:
         return "coordinate is a huge number"
     return f
 
@@ -110,7 +110,7 @@ def check_ring(raw: object, loc: Loc, out: ProblemCollector) -> np.ndarray | Non
         out.add(loc, f"ring has {n} positions; a linear ring needs at least 4")
     finite = np.isfinite(arr)
     # _number's order per value: not finite, then huge; the first bad value of a position wins
-    code = np.where(finite, np.where(np.abs(arr) > 1e6, 2, 0), 1)
+    code = np.where(finite, np.where(np.abs(arr) > COORDINATE_MAGNITUDE_MAX, 2, 0), 1)
     bad_number: np.ndarray = np.asarray(code.any(axis=1), dtype=bool)
     lon, lat = arr[:, 0], arr[:, 1]
     bad_lon = ~bad_number & ~((lon >= -180.0) & (lon <= 180.0))
