@@ -144,7 +144,6 @@ def make_endpoint(backend: Backend, schemas: BodySchemas, op: Operation) -> Any:
             replay = _is_replay(backend, principal.org_id, op.id, idem_key, raw)
         backend.limiter.hit(principal.org_id, op.id, op.spends, replay=replay)
         ndjson = op.records is not None and wants_ndjson(request)
-        base_url = str(request.base_url).rstrip("/")
 
         def run() -> Response:
             # validating a large body (pydantic, then the documented JSON Schema) takes
@@ -153,7 +152,7 @@ def make_endpoint(backend: Backend, schemas: BodySchemas, op: Operation) -> Any:
             body = validate(model, raw, op)
             schemas.check(op.id, {} if raw is None else raw)
             call = Call(backend=backend, principal=principal, body=body, now_ms=now,
-                        base_url=base_url, stream_all=ndjson, extra={"raw": raw})
+                        stream_all=ndjson, extra={"raw": raw})
             return execute(backend, op, call, idem_key if op.spends else None, ndjson)
 
         if op.id in INLINE_OPS and not ndjson:

@@ -32,7 +32,6 @@ class Call:
     principal: Principal
     body: dict[str, Any]
     now_ms: int
-    base_url: str = ""
     tx: Tx | None = None
     stream_all: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
