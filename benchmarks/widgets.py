@@ -166,9 +166,16 @@ def first_render(page: Any, url: str, engine: str, n: int, timeout_s: float) -> 
     loaded because each PNG capture costs ~100 ms of the two cores the page needs (JPEG
     would be cheaper, but its chroma subsampling erases 3-pixel pale fills).
     """
-    clip = {"x": 0, "y": 0, **VIEW}
     started = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+    return on_screen(page, started, engine, n, timeout_s)
+
+
+def on_screen(page: Any, started: float, engine: str, n: int, timeout_s: float,
+              clip: dict[str, float] | None = None) -> float | None:
+    """Seconds from ``started`` (``time.perf_counter``) until all ``n`` footprints are on
+    screen (the method of :func:`first_render`), inside ``clip`` (default: the view)."""
+    clip = clip or {"x": 0, "y": 0, **VIEW}
     page.wait_for_function(f"() => ({DRAWN_JS[engine]})() >= {n}", polling=50,
                            timeout=timeout_s * 1000)
     samples: list[tuple[float, int]] = []
