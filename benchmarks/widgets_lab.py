@@ -79,9 +79,21 @@ def _notebook(path: Path, engine: str, n: int) -> None:
     nbformat.write(nb, path)
 
 
-def run_once(pw: Any, lab: JupyterLabProcess, notebook: str, mode: str, engine: str, n: int,
+def run_once(lab: JupyterLabProcess, notebook: str, mode: str, engine: str, n: int,
              timeout_s: float) -> float | None:
-    """Seconds from running the map cell to the footprints on screen (None: timed out)."""
+    """Seconds from running the map cell to the footprints on screen (None: timed out).
+
+    A new playwright driver per run: one driver for a whole run of Leaflet maps of
+    100,000 features ran out of its (node) heap.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        return _run_once(pw, lab, notebook, mode, engine, n, timeout_s)
+
+
+def _run_once(pw: Any, lab: JupyterLabProcess, notebook: str, mode: str, engine: str, n: int,
+              timeout_s: float) -> float | None:
     browser = pw.chromium.launch(executable_path=W.CHROMIUM, args=W.BASE_ARGS + W.MODES[mode],
                                  headless=True)
     try:
@@ -116,8 +128,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     root = Path(tempfile.mkdtemp(prefix="geopera-widgets-lab-"))
     env = {"JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
            "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"),
@@ -125,14 +135,13 @@ def main() -> None:
     for n in args.sizes:
         for engine in args.engines:
             _notebook(root / f"{engine}-{n}.ipynb", engine, n)
-    with JupyterLabProcess.start(root, env=env, expose_app=True) as lab, \
-            sync_playwright() as pw:
+    with JupyterLabProcess.start(root, env=env, expose_app=True) as lab:
         for mode in args.modes:
             for n in args.sizes:
                 for engine in args.engines:
                     notebook = f"{engine}-{n}.ipynb"
-                    run_once(pw, lab, notebook, mode, engine, n, args.timeout)  # warm-up
-                    times = [run_once(pw, lab, notebook, mode, engine, n, args.timeout)
+                    run_once(lab, notebook, mode, engine, n, args.timeout)  # warm-up
+                    times = [run_once(lab, notebook, mode, engine, n, args.timeout)
                              for _ in range(args.repeat)]
                     done = [t for t in times if t is not None]
                     shown = (f"median {statistics.median(done):.2f} s "
