@@ -152,11 +152,13 @@ class ClientBase:
     def _key_for(op: Operation, idempotency_key: str | None) -> str | None:
         if op.spends:
             if idempotency_key is not None and (
-                    not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH
+                    not isinstance(idempotency_key, str)
+                    or not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH
                     or any(not 0x21 <= ord(c) <= 0x7E for c in idempotency_key)):
                 # the header's rule (Geopera's and the sandbox's): 1 to the maximum, visible ASCII
                 raise RequestValidationError(
-                    "idempotency_key must be 1-255 visible ASCII characters (a UUID is best)",
+                    f"idempotency_key must be 1-{IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII "
+                    "characters (a UUID is best)",
                     fields=["idempotency_key"], operation=op.id)
             return idempotency_key or new_idempotency_key()
         if idempotency_key is not None:

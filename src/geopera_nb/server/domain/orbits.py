@@ -143,7 +143,6 @@ def _strip(sat: Satrec, start: datetime, t0: float, t1: float, half_km: float) -
         return to_geojson(shapely.make_valid(shapely.Polygon(coords[0])))
 
 
-
 def _predictable_orbit(sensor: Mapping[str, Any], aois: Sequence[Any], start: datetime,
                        end: datetime) -> Mapping[str, Any] | None:
     """The sensor's orbit when passes can be predicted for ``aois`` over the window
@@ -176,6 +175,7 @@ def _pass_limits(sensor: Mapping[str, Any], max_off_nadir: float | None,
         optical = not (set(sensor.get("bands", [])) & _SAR_BANDS)
         min_sun_elevation_deg = 10.0 if optical else -90.0
     return limit, float(min_sun_elevation_deg)
+
 
 def opportunities(
     sensor: dict[str, Any],
