@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,3 +28,13 @@ def anon(sandbox: Any) -> Iterator[Api]:
         yield a
     finally:
         a.close()
+
+
+@pytest.fixture
+def wall(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """The sandbox's wall clock (tokens, device codes), ``wall[0]`` seconds ahead of now:
+    expiry and polling intervals are tested without sleeping."""
+    offset = [0.0]
+    monkeypatch.setattr(sandbox.backend.auth, "wall", lambda: time.time() + offset[0],
+                        raising=False)
+    yield offset

@@ -10,8 +10,6 @@ import base64
 import hashlib
 import re
 import secrets
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -50,15 +48,6 @@ def poll(url: str, device_code: str, verifier: str | None,
 def admin_approve(sandbox: Any, **body: Any) -> httpx.Response:
     return httpx.post(sandbox.url + "/sandbox/device/approve", json=body,
                       headers={"Authorization": f"Bearer {sandbox.admin_token}"})
-
-
-@pytest.fixture
-def wall(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """The sandbox's wall clock, ``wall[0]`` seconds ahead of now (polls need no sleeping)."""
-    offset = [0.0]
-    monkeypatch.setattr(sandbox.backend.auth, "wall", lambda: time.time() + offset[0],
-                        raising=False)
-    yield offset
 
 
 @pytest.fixture

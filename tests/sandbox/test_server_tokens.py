@@ -116,15 +116,6 @@ def test_logout_ends_the_sign_in(sandbox: Any, org: Any) -> None:
 # --- item 13: lifetimes on the wall clock ----------------------------------------------------
 
 
-@pytest.fixture
-def wall(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """A movable wall clock for the sandbox's tokens: ``wall[0]`` seconds ahead of now."""
-    offset = [0.0]
-    monkeypatch.setattr(sandbox.backend.auth, "wall", lambda: time.time() + offset[0],
-                        raising=False)
-    yield offset
-
-
 def test_advancing_the_sandbox_clock_never_expires_a_session(sandbox: Any, org: Any,
                                                              wall: list[float]) -> None:
     tok = client_credentials(sandbox.url, org.api_key)

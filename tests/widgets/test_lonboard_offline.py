@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,21 @@ def test_the_esm_loads_nothing_from_a_cdn() -> None:
     assert m._esm == esm and m._model_module == "anywidget"
 
 
-def test_a_lonboard_asking_for_another_wasm_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def fresh_esm() -> Iterator[None]:
+    """``offline_esm`` built anew for this test (it is cached), and not kept after it."""
+    offline.offline_esm.cache_clear()
+    yield
+    offline.offline_esm.cache_clear()
+
+
+def test_a_lonboard_asking_for_another_wasm_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                       fresh_esm: None) -> None:
     entry = VENDORED["parquet_wasm_bg.wasm"]
     monkeypatch.setitem(VENDORED, "parquet_wasm_bg.wasm",
                         type(entry)(entry.package, "0.0.1", entry.member, entry.licence, True))
-    offline.offline_esm.cache_clear()
-    try:
-        with pytest.raises(offline.OfflineBundleError, match="parquet-wasm"):
-            offline.offline_esm()
-    finally:
-        offline.offline_esm.cache_clear()
+    with pytest.raises(offline.OfflineBundleError, match="parquet-wasm"):
+        offline.offline_esm()
 
 
 def test_the_earcut_worker_lonboard_runs_is_the_faster_build() -> None:
@@ -59,15 +65,12 @@ def test_blob_workers_are_not_wrapped_in_a_second_blob() -> None:
 
 
 def test_a_lonboard_without_the_worker_wrapper_is_refused(monkeypatch: pytest.MonkeyPatch,
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path,
+                                                          fresh_esm: None) -> None:
     original = offline.lonboard_esm_path().read_text(encoding="utf-8")
     moved = tmp_path / "index.js"
     moved.write_text(original.replace(offline._BLOB_WRAP, "typeof i==\"string\"&&isAbs(i)&&("),
                      encoding="utf-8")
     monkeypatch.setattr(offline, "lonboard_esm_path", lambda: moved)
-    offline.offline_esm.cache_clear()
-    try:
-        with pytest.raises(offline.OfflineBundleError, match="worker-URL wrapper"):
-            offline.offline_esm()
-    finally:
-        offline.offline_esm.cache_clear()
+    with pytest.raises(offline.OfflineBundleError, match="worker-URL wrapper"):
+        offline.offline_esm()
